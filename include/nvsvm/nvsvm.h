@@ -37,6 +37,7 @@ enum nvsvm_error {
    NVSVM_E_RANGE,               /* range check failed, see the report */
    NVSVM_E_PARSE,               /* malformed /proc input */
    NVSVM_E_TIMEOUT,             /* a bounded wait ran out */
+   NVSVM_E_UNALIGNED,           /* address or length not 4 KiB aligned */
    NVSVM_E_LAST
 };
 

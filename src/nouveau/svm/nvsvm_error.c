@@ -41,6 +41,8 @@ static const struct nvsvm_err_entry nvsvm_own_errors[] = {
      "range cannot take GPU atomics (see the range report)" },
    { NVSVM_E_PARSE, "NVSVM_E_PARSE", "malformed /proc input" },
    { NVSVM_E_TIMEOUT, "NVSVM_E_TIMEOUT", "a bounded wait ran out" },
+   { NVSVM_E_UNALIGNED, "NVSVM_E_UNALIGNED",
+     "address or length is not 4 KiB aligned" },
 };
 
 static const struct nvsvm_err_entry *

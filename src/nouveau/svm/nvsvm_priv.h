@@ -6,6 +6,8 @@
 #ifndef NVSVM_PRIV_H
 #define NVSVM_PRIV_H
 
+#include <string.h>
+
 #include "nvsvm/nvsvm.h"
 
 struct nvsvm_device;
@@ -50,5 +52,65 @@ struct nvsvm_device {
 };
 
 extern const struct nvsvm_backend_ops nvsvm_backend_nouveau;
+
+/*
+ * nouveau's SVM uAPI, exported so that backends speaking the same ioctl
+ * numbers (vsvm) reuse it. Both return 0 or a negative errno; bind is
+ * issued read-write so bind->result comes back.
+ */
+int
+nvsvm_nouveau_svm_init(struct nvsvm_device *dev, uint64_t addr,
+                       uint64_t size);
+int
+nvsvm_nouveau_svm_bind(struct nvsvm_device *dev,
+                       struct drm_nouveau_svm_bind *bind);
+
+/*
+ * For DRM backends' probe: -NVSVM_E_NOT_SUPPORTED unless dev->fd is a DRM
+ * char device whose driver is named want; fills driver and version.
+ * Files that are not DRM devices get no ioctl at all.
+ */
+int
+nvsvm_drm_probe_driver(struct nvsvm_device *dev, const char *want);
+
+/* Try every backend of nvsvm_backend.c in order on dev->fd. */
+int
+nvsvm_backend_probe(struct nvsvm_device *dev);
+
+/*
+ * Call an optional backend op: -NVSVM_E_NOT_SUPPORTED when the backend
+ * left it NULL, so public wrappers stay one line each.
+ */
+#define nvsvm_backend_call(dev, op, ...)                               \
+   ((dev)->ops && (dev)->ops->op ? (dev)->ops->op((dev), __VA_ARGS__)  \
+                                 : -NVSVM_E_NOT_SUPPORTED)
+
+/* Copy a string into a fixed field, truncating, always terminated. */
+static inline void
+nvsvm_strlcpy(char *dst, const char *src, size_t size)
+{
+   size_t n = strnlen(src, size - 1);
+
+   memcpy(dst, src, n);
+   dst[n] = '\0';
+}
+
+/* Debug messages on stderr when NVSVM_DEBUG is set (docs/envvars.md). */
+bool
+nvsvm_debug_enabled(void);
+void
+nvsvm_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A byte count from the environment ("4G", "0x1000", "65536"): 0 and
+ * *out set when present and valid, -ENOENT when unset, -EINVAL when
+ * malformed (the caller logs and ignores it).
+ */
+int
+nvsvm_env_size(const char *name, uint64_t *out);
+
+/* Set the device's path from /proc/self/fd when the caller gave an fd. */
+void
+nvsvm_device_fill_path(struct nvsvm_device *dev);
 
 #endif /* NVSVM_PRIV_H */
