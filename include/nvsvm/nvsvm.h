@@ -115,6 +115,45 @@ nvsvm_device_fd(const struct nvsvm_device *dev);
 const char *
 nvsvm_backend_name(enum nvsvm_backend_kind kind);
 
+/* ----------------------------------------------------------------- probe */
+
+#define NVSVM_PROBE_MAX_NODES 16
+#define NVSVM_PROBE_MAX_HMM 4
+
+/* One DRM node as the probe saw it. */
+struct nvsvm_probe_node {
+   struct nvsvm_drm_node node;
+   enum nvsvm_backend_kind backend; /* NONE: not a device we drive */
+   int open_err;         /* nvsvm_device_open's result for our drivers */
+   uint32_t chipset;
+   uint64_t vram_size;
+   bool svm_tried;       /* SVM_INIT was attempted on a fresh fd */
+   int svm_init_err;     /* its result: 0, or see nvsvm_svm_init_strerror */
+};
+
+/* What this machine can do for SVM atomics (`nvsvm probe`). */
+struct nvsvm_probe_result {
+   char kernel_release[65];   /* uname -r */
+   char thp_mode[16];         /* always / madvise / never, "" unknown */
+   unsigned node_count;       /* DRM nodes found (may exceed listed) */
+   unsigned node_listed;
+   struct nvsvm_probe_node nodes[NVSVM_PROBE_MAX_NODES];
+   bool nouveau_available;    /* a nouveau node we could open */
+   bool nouveau_svm;          /* SVM_INIT succeeded on one */
+   char nouveau_reason[160];  /* why not, when either is false */
+   bool vsvm_present;         /* a DRM node whose driver is vsvm */
+   unsigned hmm_count;        /* /dev/hmm_dmirrorN char devices */
+   char hmm_paths[NVSVM_PROBE_MAX_HMM][32];
+};
+
+/*
+ * Fill *out. Opens each nouveau/vsvm node and tries SVM_INIT on a fresh
+ * fd (the only probe the uAPI offers), then closes it. A machine with no
+ * GPU is not an error.
+ */
+int
+nvsvm_probe_machine(struct nvsvm_probe_result *out);
+
 /* ---------------------------------------------------------------- window */
 
 /*

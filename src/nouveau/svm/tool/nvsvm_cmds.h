@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The nvsvm subcommands, one line each: NVSVM_CMD(name, summary), with
+ * int nvsvm_cmd_<name>(int argc, char **argv) in nvsvm_cmd_<name>.c.
+ * Included twice by nvsvm.c (declarations, then the table).
+ */
+NVSVM_CMD(probe, "what this machine can do for SVM atomics [--json]")
