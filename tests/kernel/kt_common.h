@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared pieces of the kernel-path scenarios (tests/kernel/kt-*.c): the
+ * device, pagemap, fault counters, bounded waits, and behaviour recorded
+ * per kernel version. Header-only: each family is one executable.
+ */
+#ifndef KT_COMMON_H
+#define KT_COMMON_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nvsvm/nvsvm.h"
+#include "piglit.h"
+
+#define KT_PAGE ((size_t)NVSVM_PAGE_SIZE)
+#define KT_DEV0 "/dev/hmm_dmirror0"
+#define KT_DEV1 "/dev/hmm_dmirror1"
+
+/*
+ * Every scenario function declares `enum piglit_result res = PIGLIT_FAIL;`
+ * and ends with an `out:` label that frees what it took. The checks below
+ * print what they saw and jump there.
+ */
+#define KT_FAIL(...)                                                   \
+   do {                                                                \
+      printf("# FAIL %s:%d: ", __FILE__, __LINE__);                    \
+      printf(__VA_ARGS__);                                             \
+      printf("\n");                                                    \
+      res = PIGLIT_FAIL;                                               \
+      goto out;                                                        \
+   } while (0)
+
+#define KT_ASSERT(c)                                                   \
+   do {                                                                \
+      if (!(c))                                                        \
+         KT_FAIL("%s is false", #c);                                   \
+   } while (0)
+
+#define KT_ASSERT_OP(a, op, b)                                         \
+   do {                                                                \
+      long long _a = (long long)(a), _b = (long long)(b);              \
+      if (!(_a op _b))                                                 \
+         KT_FAIL("%s %s %s: %lld vs %lld", #a, #op, #b, _a, _b);       \
+   } while (0)
+#define KT_ASSERT_EQ(a, b) KT_ASSERT_OP(a, ==, b)
+#define KT_ASSERT_NE(a, b) KT_ASSERT_OP(a, !=, b)
+#define KT_ASSERT_LE(a, b) KT_ASSERT_OP(a, <=, b)
+#define KT_ASSERT_LT(a, b) KT_ASSERT_OP(a, <, b)
+#define KT_ASSERT_GE(a, b) KT_ASSERT_OP(a, >=, b)
+#define KT_ASSERT_GT(a, b) KT_ASSERT_OP(a, >, b)
+
+/* An nvsvm call that must return 0; names the error otherwise. */
+#define KT_OK(call)                                                    \
+   do {                                                                \
+      int _r = (call);                                                 \
+      if (_r != 0)                                                     \
+         KT_FAIL("%s = %d (%s: %s)", #call, _r, nvsvm_error_name(_r),  \
+                 nvsvm_strerror(_r));                                  \
+   } while (0)
+
+#define KT_SKIP(...)                                                   \
+   do {                                                                \
+      printf("# SKIP: ");                                              \
+      printf(__VA_ARGS__);                                             \
+      printf("\n");                                                    \
+      res = PIGLIT_SKIP;                                               \
+      goto out;                                                        \
+   } while (0)
+
+/* ------------------------------------------------------------- kernel */
+
+struct kt_kernel {
+   char release[65];   /* NVSVM_KERNEL if set, else uname -r */
+   char version[16];   /* "6.12" */
+};
+
+static inline void
+kt_kernel_get(struct kt_kernel *k)
+{
+   const char *env = getenv("NVSVM_KERNEL");
+   struct utsname uts;
+   unsigned a = 0, b = 0;
+
+   memset(k, 0, sizeof(*k));
+   if (env && *env) {
+      snprintf(k->release, sizeof(k->release), "%s", env);
+   } else if (uname(&uts) == 0) {
+      snprintf(k->release, sizeof(k->release), "%s", uts.release);
+   }
+   if (sscanf(k->release, "%u.%u", &a, &b) == 2)
+      snprintf(k->version, sizeof(k->version), "%u.%u", a, b);
+   else
+      snprintf(k->version, sizeof(k->version), "unknown");
+}
+
+/* Behaviour that differs between kernels, as measured on each. */
+struct kt_expect {
+   const char *version;   /* "6.12" */
+   long value;
+};
+
+/*
+ * Compare an observation with what was recorded for this kernel: pass
+ * when it matches, fail when it differs, warn (with the value, to be
+ * recorded) when this kernel has no record yet.
+ */
+static inline enum piglit_result
+kt_recorded(const struct kt_kernel *k, const char *what,
+            const struct kt_expect *table, long observed)
+{
+   for (const struct kt_expect *e = table; e->version; e++) {
+      if (strcmp(e->version, k->version) != 0)
+         continue;
+      printf("# recorded[%s] %s = %ld (expected %ld)\n", k->version, what,
+             observed, e->value);
+      if (observed != e->value) {
+         printf("# FAIL: %s changed on %s: %ld, recorded %ld\n", what,
+                k->version, observed, e->value);
+         return PIGLIT_FAIL;
+      }
+      return PIGLIT_PASS;
+   }
+   printf("# recorded[%s] %s = %ld (no record for this kernel: warn)\n",
+          k->version, what, observed);
+   return PIGLIT_WARN;
+}
+
+/* Worst of two results, for scenarios that record several things. */
+static inline enum piglit_result
+kt_worst(enum piglit_result a, enum piglit_result b)
+{
+   if (a == PIGLIT_FAIL || b == PIGLIT_FAIL)
+      return PIGLIT_FAIL;
+   if (a == PIGLIT_WARN || b == PIGLIT_WARN)
+      return PIGLIT_WARN;
+   if (a == PIGLIT_SKIP || b == PIGLIT_SKIP)
+      return PIGLIT_SKIP;
+   return PIGLIT_PASS;
+}
+
+/* ------------------------------------------------------------- device */
+
+/*
+ * Open an HMM test device through the library. 0, or a negative errno
+ * with *why saying why a scenario must skip (or fail, for other errors).
+ */
+static inline int
+kt_open(const char *path, struct nvsvm_device **dev, const char **why)
+{
+   int ret = nvsvm_device_open(path, dev);
+
+   *why = NULL;
+   if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO)
+      *why = "no HMM test device (kernel without CONFIG_TEST_HMM, or not "
+             "in the VM: tools/vm/run)";
+   else if (ret == -EACCES || ret == -EPERM)
+      *why = "no permission to open the HMM test device";
+   return ret;
+}
+
+#define KT_OPEN(path, devp)                                            \
+   do {                                                                \
+      const char *_why;                                                \
+      int _r = kt_open((path), (devp), &_why);                         \
+      if (_r && _why)                                                  \
+         KT_SKIP("%s: %s", (path), _why);                              \
+      if (_r)                                                          \
+         KT_FAIL("open %s: %s (%s)", (path), nvsvm_error_name(_r),     \
+                 nvsvm_strerror(_r));                                  \
+   } while (0)
+
+/* ------------------------------------------------------------- memory */
+
+/* Private anonymous pages, 4 KiB-backed, filled with a per-page pattern. */
+static inline void *
+kt_map_anon(size_t npages, bool nohuge)
+{
+   void *p = mmap(NULL, npages * KT_PAGE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+   if (p == MAP_FAILED)
+      return NULL;
+   if (nohuge)
+      madvise(p, npages * KT_PAGE, MADV_NOHUGEPAGE);
+   return p;
+}
+
+/* Word w of page i gets a value that names both. */
+static inline uint64_t
+kt_pattern(size_t page, size_t word, uint64_t salt)
+{
+   return salt << 40 | (uint64_t)page << 20 | word;
+}
+
+static inline void
+kt_fill(void *p, size_t npages, uint64_t salt)
+{
+   uint64_t *w = p;
+
+   for (size_t i = 0; i < npages; i++)
+      for (size_t j = 0; j < KT_PAGE / 8; j++)
+         w[i * (KT_PAGE / 8) + j] = kt_pattern(i, j, salt);
+}
+
+/* Index of the first word that differs from the pattern, or -1. */
+static inline long
+kt_check_fill(const void *p, size_t npages, uint64_t salt)
+{
+   const uint64_t *w = p;
+
+   for (size_t i = 0; i < npages; i++)
+      for (size_t j = 0; j < KT_PAGE / 8; j++)
+         if (w[i * (KT_PAGE / 8) + j] != kt_pattern(i, j, salt))
+            return (long)(i * (KT_PAGE / 8) + j);
+   return -1;
+}
+
+/* ------------------------------------------------------------ pagemap */
+
+#define KT_PM_PRESENT (1ull << 63)
+#define KT_PM_SWAP    (1ull << 62)
+
+/* The /proc/self/pagemap entry of addr's page; 0 on error (errno). */
+static inline uint64_t
+kt_pagemap(const void *addr)
+{
+   uint64_t e = 0;
+   int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+   if (fd < 0)
+      return 0;
+   if (pread(fd, &e, sizeof(e),
+             (off_t)((uintptr_t)addr / KT_PAGE) * (off_t)sizeof(e)) !=
+       sizeof(e))
+      e = 0;
+   close(fd);
+   return e;
+}
+
+/* Device-exclusive: the CPU PTE is a non-present swap-type entry. */
+static inline bool
+kt_pm_exclusive(const void *addr)
+{
+   uint64_t e = kt_pagemap(addr);
+
+   return !(e & KT_PM_PRESENT) && (e & KT_PM_SWAP);
+}
+
+static inline bool
+kt_pm_present(const void *addr)
+{
+   return kt_pagemap(addr) & KT_PM_PRESENT;
+}
+
+/* --------------------------------------------------------- time, faults */
+
+static inline double
+kt_now(void)
+{
+   struct timespec ts;
+
+   clock_gettime(CLOCK_MONOTONIC, &ts);
+   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static inline uint64_t
+kt_minflt_thread(void)
+{
+   struct rusage ru;
+
+   if (getrusage(RUSAGE_THREAD, &ru) != 0)
+      return 0;
+   return (uint64_t)ru.ru_minflt;
+}
+
+/* Read a small integer from a sysfs/procfs file; -1 when absent. */
+static inline long
+kt_read_long(const char *path)
+{
+   FILE *f = fopen(path, "re");
+   long v = -1;
+
+   if (!f)
+      return -1;
+   if (fscanf(f, "%ld", &v) != 1)
+      v = -1;
+   fclose(f);
+   return v;
+}
+
+static inline int
+kt_write_str(const char *path, const char *s)
+{
+   FILE *f = fopen(path, "we");
+   int ret = 0;
+
+   if (!f)
+      return -errno;
+   if (fputs(s, f) < 0)
+      ret = -EIO;
+   if (fclose(f) != 0 && !ret)
+      ret = -errno;
+   return ret;
+}
+
+/* A field of /proc/meminfo or /proc/vmstat ("AnonPages:" style). */
+static inline long
+kt_proc_field(const char *file, const char *key)
+{
+   char line[256];
+   size_t klen = strlen(key);
+   long v = -1;
+   FILE *f = fopen(file, "re");
+
+   if (!f)
+      return -1;
+   while (fgets(line, sizeof(line), f)) {
+      if (strncmp(line, key, klen) == 0 &&
+          (line[klen] == ' ' || line[klen] == ':' || line[klen] == '\t')) {
+         char *p = line + klen;
+         while (*p == ' ' || *p == ':' || *p == '\t')
+            p++;
+         v = strtol(p, NULL, 10);
+         break;
+      }
+   }
+   fclose(f);
+   return v;
+}
+
+/*
+ * Wait for a child at most timeout_s; kill it if it overstays. 0 with
+ * *status, or -ETIMEDOUT (child killed and reaped).
+ */
+static inline int
+kt_wait_child(pid_t pid, double timeout_s, int *status)
+{
+   double end = kt_now() + timeout_s;
+   struct timespec nap = { 0, 2 * 1000 * 1000 };
+
+   for (;;) {
+      pid_t r = waitpid(pid, status, WNOHANG);
+      if (r == pid)
+         return 0;
+      if (r < 0 && errno != EINTR)
+         return -errno;
+      if (kt_now() > end) {
+         kill(pid, SIGKILL);
+         waitpid(pid, status, 0);
+         return -ETIMEDOUT;
+      }
+      nanosleep(&nap, NULL);
+   }
+}
+
+#endif /* KT_COMMON_H */
