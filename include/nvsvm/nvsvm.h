@@ -328,6 +328,50 @@ int
 nvsvm_device_write(struct nvsvm_device *dev, void *ptr, size_t len,
                    const void *in);
 
+/*
+ * Device memory on test devices (the SVM_BIND analogue): move
+ * [ptr, ptr+len) into device-private memory and back. *migrated (may be
+ * NULL) gets the number of pages the kernel moved; pages it could not
+ * move stay where they were, so compare it with len / NVSVM_PAGE_SIZE.
+ */
+int
+nvsvm_device_migrate_to_dev_mem(struct nvsvm_device *dev, void *ptr,
+                                size_t len, uint64_t *migrated);
+int
+nvsvm_device_migrate_to_sys_mem(struct nvsvm_device *dev, void *ptr,
+                                size_t len, uint64_t *migrated);
+
+/* What the device's page table holds for one page (a bit set). */
+enum nvsvm_snap {
+   NVSVM_SNAP_NONE = 0x00,        /* nothing mapped (or device-exclusive) */
+   NVSVM_SNAP_READ = 0x01,
+   NVSVM_SNAP_WRITE = 0x02,
+   NVSVM_SNAP_PMD = 0x04,         /* mapped by a 2 MiB entry */
+   NVSVM_SNAP_PUD = 0x08,
+   NVSVM_SNAP_ZERO = 0x10,        /* the shared zero page */
+   NVSVM_SNAP_DEV_PRIVATE_LOCAL = 0x20,  /* in this device's memory */
+   NVSVM_SNAP_DEV_PRIVATE_REMOTE = 0x30, /* in another device's memory */
+   NVSVM_SNAP_ERROR = 0xff,       /* no valid entry could be made */
+};
+
+/*
+ * One NVSVM_SNAP_* byte per page of [ptr, ptr+len) into perms, without
+ * faulting anything in. A device-exclusive page reads NVSVM_SNAP_NONE.
+ */
+int
+nvsvm_device_snapshot(struct nvsvm_device *dev, const void *ptr, size_t len,
+                      uint8_t *perms);
+
+/* Counters since open; backends bump them as they work. */
+struct nvsvm_device_stats {
+   uint64_t conversions;  /* pages made device-exclusive */
+   uint64_t retries;      /* conversions retried (-EBUSY, raced) */
+};
+
+int
+nvsvm_device_get_stats(const struct nvsvm_device *dev,
+                       struct nvsvm_device_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -82,7 +82,7 @@ cpu_touch_revokes_only_that_page(bool write)
    unsigned char *buf = kt_map_anon(NPAGES, true);
    const int k = 3;
    volatile uint64_t *w;
-   uint64_t seen, back;
+   uint64_t seen, back[KT_PAGE / 8];
 
    KT_ASSERT(buf);
    KT_OPEN(KT_DEV0, &dev);
@@ -108,8 +108,8 @@ cpu_touch_revokes_only_that_page(bool write)
    KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf + k * KT_PAGE,
                                              KT_PAGE), 0);
    /* A device read after the CPU's turn sees the CPU's value. */
-   KT_OK(nvsvm_device_read(dev, buf + k * KT_PAGE, KT_PAGE, &back));
-   KT_ASSERT_EQ(back, seen);
+   KT_OK(nvsvm_device_read(dev, buf + k * KT_PAGE, KT_PAGE, back));
+   KT_ASSERT_EQ(back[0], seen);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);

@@ -9,6 +9,7 @@
 #include "nvsvm_priv.h"
 
 static const struct nvsvm_backend_ops *const nvsvm_backends[] = {
+   &nvsvm_backend_hmm,      /* no DRM ioctl reaches a dmirror */
    &nvsvm_backend_nouveau,
 };
 

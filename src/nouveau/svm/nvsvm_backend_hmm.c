@@ -114,41 +114,37 @@ nvsvm_hmm_uapi_pinned_list(void)
 }
 
 /*
- * Which hmm_dmirror is this fd? The device has no class, so its sysfs
- * node under /sys/dev/char names it; the path we were opened by is the
- * fallback when sysfs is not mounted.
+ * Which hmm_dmirror is this fd? The device has neither class nor bus, so
+ * its uevent is empty; the /sys/dev/char link still ends in its name.
+ * The path we were opened by is the fallback when sysfs is not mounted.
  */
 static int
 hmm_identify(struct nvsvm_device *dev, unsigned *index)
 {
-   char path[64], line[128];
+   char link[64], target[256];
    struct stat st;
    const char *base;
-   FILE *f;
-   int found = 0;
+   ssize_t n;
+   char tail;
 
    if (fstat(dev->fd, &st) != 0)
       return -errno;
    if (!S_ISCHR(st.st_mode))
       return -NVSVM_E_NOT_SUPPORTED;
 
-   snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/uevent",
+   snprintf(link, sizeof(link), "/sys/dev/char/%u:%u",
             major(st.st_rdev), minor(st.st_rdev));
-   f = fopen(path, "re");
-   if (f) {
-      while (fgets(line, sizeof(line), f)) {
-         if (sscanf(line, "DEVNAME=hmm_dmirror%u", index) == 1) {
-            found = 1;
-            break;
-         }
-      }
-      fclose(f);
-      return found ? 0 : -NVSVM_E_NOT_SUPPORTED;
+   n = readlink(link, target, sizeof(target) - 1);
+   if (n > 0) {
+      target[n] = '\0';
+      base = strrchr(target, '/');
+      base = base ? base + 1 : target;
+   } else {
+      base = strrchr(dev->info.path, '/');
+      base = base ? base + 1 : dev->info.path;
    }
-
-   base = strrchr(dev->info.path, '/');
-   base = base ? base + 1 : dev->info.path;
-   if (sscanf(base, "hmm_dmirror%u", index) == 1)
+   /* Exactly "hmm_dmirror<N>": nothing may follow the number. */
+   if (sscanf(base, "hmm_dmirror%u%c", index, &tail) == 1)
       return 0;
    return -NVSVM_E_NOT_SUPPORTED;
 }

@@ -39,6 +39,27 @@ struct nvsvm_backend_ops {
                    uint64_t npages, void *out);
    int (*dev_write)(struct nvsvm_device *dev, uint64_t addr,
                     uint64_t npages, const void *in);
+
+   /*
+    * Device memory (the SVM_BIND analogue on test devices): *migrated
+    * gets the pages the kernel moved. snapshot fills one NVSVM_SNAP_*
+    * byte per page: the device's view without faulting anything in.
+    */
+   int (*migrate_to_dev_mem)(struct nvsvm_device *dev, uint64_t addr,
+                             uint64_t npages, uint64_t *migrated);
+   int (*migrate_to_sys_mem)(struct nvsvm_device *dev, uint64_t addr,
+                             uint64_t npages, uint64_t *migrated);
+   int (*snapshot)(struct nvsvm_device *dev, uint64_t addr,
+                   uint64_t npages, uint8_t *perms);
+
+   /*
+    * The ping-pong engine's "device converts" step: take device (atomic)
+    * ownership of each page and report the first 64-bit word the device
+    * saw there. Each backend does it its own way (hmm: EXCLUSIVE; vsvm:
+    * an EXEC atomic); retries go to dev->stats.
+    */
+   int (*device_convert)(struct nvsvm_device *dev, uint64_t addr,
+                         uint64_t npages, uint64_t *seen);
 };
 
 struct nvsvm_device {
@@ -49,9 +70,12 @@ struct nvsvm_device {
    bool svm_enabled;
    struct nvsvm_window window;
    void *backend_data;   /* owned by the backend, freed by destroy */
+   /* Bumped by backends with relaxed atomics; nvsvm_device_get_stats(). */
+   struct nvsvm_device_stats stats;
 };
 
 extern const struct nvsvm_backend_ops nvsvm_backend_nouveau;
+extern const struct nvsvm_backend_ops nvsvm_backend_hmm;
 
 /*
  * nouveau's SVM uAPI, exported so that backends speaking the same ioctl

@@ -5,3 +5,4 @@
  * Included twice by nvsvm.c (declarations, then the table).
  */
 NVSVM_CMD(probe, "what this machine can do for SVM atomics [--json]")
+NVSVM_CMD(pingpong, "ownership ping-pong benchmark, library vs raw ioctls [--json]")

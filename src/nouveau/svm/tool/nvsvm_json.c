@@ -138,6 +138,17 @@ nvsvm_json_uint(struct nvsvm_json *j, const char *key, uint64_t value)
    fprintf(j->f, "%" PRIu64, value);
 }
 
+/* JSON has no NaN or infinity: those become null. */
+void
+nvsvm_json_double(struct nvsvm_json *j, const char *key, double value)
+{
+   member(j, key);
+   if (value != value || value > 1e308 || value < -1e308)
+      fputs("null", j->f);
+   else
+      fprintf(j->f, "%.6g", value);
+}
+
 void
 nvsvm_json_bool(struct nvsvm_json *j, const char *key, bool value)
 {

@@ -28,6 +28,8 @@ void nvsvm_json_string(struct nvsvm_json *j, const char *key,
                        const char *value);
 void nvsvm_json_int(struct nvsvm_json *j, const char *key, int64_t value);
 void nvsvm_json_uint(struct nvsvm_json *j, const char *key, uint64_t value);
+void nvsvm_json_double(struct nvsvm_json *j, const char *key,
+                       double value);
 void nvsvm_json_bool(struct nvsvm_json *j, const char *key, bool value);
 void nvsvm_json_null(struct nvsvm_json *j, const char *key);
 
