@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel API differences vsvm builds across: 6.1 and 6.12 have
+ * make_device_exclusive_range(); 6.15 replaced it by a per-page call.
+ * Kbuild detects which one the tree has (VSVM_HAVE_EXCLUSIVE_RANGE).
+ */
+#ifndef VSVM_COMPAT_H
+#define VSVM_COMPAT_H
+
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/rmap.h>
+
+/*
+ * Make the page at addr device-exclusive for owner. Returns it locked
+ * and referenced (release with vsvm_exclusive_release()), or:
+ * -EBUSY when the kernel found the page but would not convert it (THP,
+ * hugetlb, shared or file pages, or the page lock was contended), or the
+ * errno of the lookup (-EFAULT: no writable mapping). mmap_lock must be
+ * held for read.
+ */
+static inline struct page *
+vsvm_make_exclusive(struct mm_struct *mm, unsigned long addr, void *owner)
+{
+#ifndef VSVM_HAVE_EXCLUSIVE_RANGE
+	struct folio *folio;
+
+	return make_device_exclusive(mm, addr, owner, &folio);
+#else
+	struct page *page = NULL;
+	int ret;
+
+	ret = make_device_exclusive_range(mm, addr, addr + PAGE_SIZE, &page,
+					  owner);
+	if (ret < 0)
+		return ERR_PTR(ret);
+	if (ret == 0)
+		return ERR_PTR(-EFAULT);
+	if (!page)
+		return ERR_PTR(-EBUSY);
+	return page;
+#endif
+}
+
+static inline void vsvm_exclusive_release(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
+#endif /* VSVM_COMPAT_H */

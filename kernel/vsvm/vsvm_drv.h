@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vsvm internals: the device, per-file SVM state (the device page table
+ * and its mmu notifier), device memory, and the locking rules.
+ */
+#ifndef VSVM_DRV_H
+#define VSVM_DRV_H
+
+#include <linux/atomic.h>
+#include <linux/memremap.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+
+#include <drm/drm_device.h>
+
+#include "include/uapi/vsvm_drm.h"
+
+/* Counter indices, in the order of struct drm_vsvm_counters. */
+enum vsvm_counter {
+	VSVM_C_FAULTS_READ,
+	VSVM_C_FAULTS_WRITE,
+	VSVM_C_FAULTS_ATOMIC,
+	VSVM_C_CONVERSIONS,
+	VSVM_C_CONVERSION_REFUSED,
+	VSVM_C_INVALIDATIONS,
+	VSVM_C_ENTRIES_DROPPED,
+	VSVM_C_OWN_EXCLUSIVE_IGNORED,
+	VSVM_C_NOTIFIER_RETRIES,
+	VSVM_C_HMM_BUSY,
+	VSVM_C_TIMEOUTS,
+	VSVM_C_KILLS,
+	VSVM_C_MIGRATE_TO_DEV,
+	VSVM_C_MIGRATE_TO_RAM,
+	VSVM_C_DEVICE_OPS,
+	VSVM_C_EXECS,
+	VSVM_NR_COUNTERS
+};
+
+struct vsvm_counters {
+	atomic64_t c[VSVM_NR_COUNTERS];
+};
+
+/*
+ * Device memory ("VRAM"): device-private struct pages from
+ * memremap_pages(), each backed by a system page that holds its data
+ * while it is allocated (page->zone_device_data points to it; on the
+ * free list it links to the next free page instead).
+ */
+struct vsvm_chunk {
+	struct dev_pagemap pagemap;
+	struct vsvm_device *vdev;
+	bool removing;          /* module exit: do not recycle its pages */
+};
+
+#define VSVM_CHUNK_PAGES 4096   /* 16 MiB per chunk */
+#define VSVM_MAX_CHUNKS 16      /* 256 MiB of device memory at most */
+
+struct vsvm_device {
+	struct drm_device drm;
+	struct platform_device *pdev;
+
+	/* SVM_INIT windows must end below this: the GPU VA size. */
+	u32 va_bits;
+
+	/*
+	 * chunk_lock (mutex) guards chunks and nr_chunks; free_lock
+	 * (spinlock, taken from page_free) guards free_pages.
+	 */
+	struct mutex chunk_lock;
+	struct vsvm_chunk *chunks[VSVM_MAX_CHUNKS];
+	unsigned int nr_chunks;
+	spinlock_t free_lock;
+	struct page *free_pages;
+
+	struct vsvm_counters ctr;   /* device-wide, since load */
+};
+
+/*
+ * The SVM state of one file, created by SVM_INIT: nouveau's svmm.
+ *
+ * Locking:
+ * - mutex is the device-table lock. It protects pt and detached. Lanes
+ *   hold it across one device access (lookup + the access on the page),
+ *   faults hold it while checking the notifier sequence and installing
+ *   an entry, invalidations hold it while dropping entries. Nothing that
+ *   can reclaim memory or fault runs under it (invalidations can come
+ *   from reclaim), so entries are stored with GFP_ATOMIC.
+ * - Lock order: mmap_lock -> folio lock -> mutex. The mutex is never
+ *   held while taking mmap_lock, locking a folio, or waiting for an
+ *   interval notifier (mmu_interval_read_begin / _remove).
+ * - Entries hold no page reference: every way a page can leave the
+ *   address space invalidates first, and the invalidation waits for the
+ *   mutex, so a page is never accessed after it was unmapped.
+ * - The struct lives until free_notifier (after SRCU), so a late
+ *   callback after close still finds valid memory; detached tells it
+ *   there is nothing left to drop.
+ */
+struct vsvm_svmm {
+	struct mmu_notifier notifier;
+	struct vsvm_device *vdev;
+	u64 unmanaged_start;
+	u64 unmanaged_limit;
+
+	struct mutex mutex;
+	struct xarray pt;       /* VA >> PAGE_SHIFT -> xa_mk_value(entry) */
+	bool detached;
+
+	struct vsvm_counters ctr;   /* this file's */
+};
+
+/* Device page table entry: pfn << VSVM_PTE_SHIFT | flags. */
+#define VSVM_PTE_R	BIT(0)
+#define VSVM_PTE_W	BIT(1)
+#define VSVM_PTE_A	BIT(2)	/* atomic: page is device-exclusive */
+#define VSVM_PTE_VRAM	BIT(3)	/* device memory: pfn of its backing */
+#define VSVM_PTE_SHIFT	4
+
+/*
+ * One open file. svmm is published once by SVM_INIT under lock with
+ * smp_store_release(); ioctls read it with smp_load_acquire() and no
+ * lock, and it stays until postclose, after the last ioctl.
+ */
+struct vsvm_file {
+	struct vsvm_device *vdev;
+	struct mutex lock;
+	struct vsvm_svmm *svmm;
+};
+
+static inline struct vsvm_device *to_vsvm(struct drm_device *drm)
+{
+	return container_of(drm, struct vsvm_device, drm);
+}
+
+/* Count on the file and on the device. */
+static inline void vsvm_count(struct vsvm_svmm *svmm, enum vsvm_counter c,
+			      u64 n)
+{
+	atomic64_add(n, &svmm->ctr.c[c]);
+	atomic64_add(n, &svmm->vdev->ctr.c[c]);
+}
+
+void vsvm_counters_read(struct vsvm_counters *ctr,
+			struct drm_vsvm_counters *out);
+
+/* One device access; done under the device-table lock by fn. */
+struct vsvm_access {
+	u64 addr;
+	u32 type;               /* DRM_VSVM_ACCESS_* */
+	/* Runs on the mapped word with the device-table lock held. */
+	void (*fn)(struct vsvm_access *acc, void *kaddr);
+	void *arg;
+	const atomic_t *abort;  /* non-zero: give up (-ECANCELED) */
+	u32 faults;             /* out: faults this access raised */
+};
+
+/* vsvm_svm.c */
+int vsvm_svmm_init(struct vsvm_file *vfile, u64 addr, u64 size);
+void vsvm_svmm_fini(struct vsvm_svmm *svmm);
+int vsvm_svmm_access(struct vsvm_svmm *svmm, struct vsvm_access *acc);
+int vsvm_svmm_map_vram(struct vsvm_svmm *svmm, unsigned long addr,
+		       struct page *backing, bool writable);
+
+/* vsvm_dmem.c */
+int vsvm_dmem_init(struct vsvm_device *vdev);
+void vsvm_dmem_fini(struct vsvm_device *vdev);
+int vsvm_dmem_migrate(struct vsvm_svmm *svmm, struct vm_area_struct *vma,
+		      unsigned long start, unsigned long end);
+struct page *vsvm_dmem_backing(struct vsvm_device *vdev, struct page *page);
+u64 vsvm_dmem_size(void);
+
+/* vsvm_exec.c */
+int vsvm_exec_ioctl(struct drm_device *drm, void *data,
+		    struct drm_file *file);
+
+#endif /* VSVM_DRV_H */
