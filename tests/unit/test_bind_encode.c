@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SVM_BIND encoding: every field as the kernel reads it, and every rule
+ * the kernel rejects with -EINVAL refused here first, by name.
+ */
+
+#include <errno.h>
+
+#include <xf86drm.h>
+#include <nouveau_drm.h>
+
+#include "nvsvm/nvsvm.h"
+#include "nvsvm_test.h"
+#include "nvsvm_test_dev.h"
+
+#define VA 0x7f0000000000ull
+
+_Static_assert(sizeof(struct drm_nouveau_svm_bind) == 64,
+               "SVM_BIND argument is 64 bytes");
+
+static struct nvsvm_bind_req
+migrate_req(uint64_t start, uint64_t end)
+{
+   struct nvsvm_bind_req r = {
+      .va_start = start,
+      .va_end = end,
+      .command = NOUVEAU_SVM_BIND_COMMAND__MIGRATE,
+      .target = NOUVEAU_SVM_BIND_TARGET__GPU_VRAM,
+   };
+   return r;
+}
+
+NVSVM_TEST(migrate_to_vram_sets_target_bit_47_and_nothing_else)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 0x10000);
+   struct drm_nouveau_svm_bind b;
+
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), 0);
+   ASSERT_U64_EQ(b.header, 1ull << 47);
+}
+
+NVSVM_TEST(range_fields_are_copied_and_npages_counts_pages)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 0x10000);
+   struct drm_nouveau_svm_bind b;
+
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), 0);
+   ASSERT_U64_EQ(b.va_start, VA);
+   ASSERT_U64_EQ(b.va_end, VA + 0x10000);
+   ASSERT_U64_EQ(b.npages, 16);
+}
+
+NVSVM_TEST(stride_result_and_reserved_fields_are_zeroed)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
+   struct drm_nouveau_svm_bind b;
+
+   memset(&b, 0xff, sizeof(b));
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), 0);
+   ASSERT_U64_EQ(b.stride, 0);
+   ASSERT_U64_EQ(b.result, 0);
+   ASSERT_U64_EQ(b.reserved0, 0);
+   ASSERT_U64_EQ(b.reserved1, 0);
+   ASSERT_U64_EQ(b.npages, 1);
+}
+
+NVSVM_TEST(priority_lands_in_bits_8_to_15)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
+   struct drm_nouveau_svm_bind b;
+
+   req.priority = 0xa5;
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), 0);
+   ASSERT_U64_EQ(b.header, (1ull << 47) | (0xa5ull << 8));
+}
+
+NVSVM_TEST(highest_priority_keeps_header_within_valid_mask)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
+   struct drm_nouveau_svm_bind b;
+
+   req.priority = 255;
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), 0);
+   ASSERT_U64_EQ(b.header & ~NOUVEAU_SVM_BIND_VALID_MASK, 0);
+}
+
+NVSVM_TEST(empty_range_is_refused)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA);
+   struct drm_nouveau_svm_bind b;
+
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_EMPTY);
+}
+
+NVSVM_TEST(reversed_range_is_refused)
+{
+   struct nvsvm_bind_req req = migrate_req(VA + 8192, VA);
+   struct drm_nouveau_svm_bind b;
+
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_EMPTY);
+}
+
+NVSVM_TEST(unaligned_start_is_refused)
+{
+   struct nvsvm_bind_req req = migrate_req(VA + 8, VA + 8192);
+   struct drm_nouveau_svm_bind b;
+
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_UNALIGNED);
+}
+
+NVSVM_TEST(unaligned_end_is_refused)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 100);
+   struct drm_nouveau_svm_bind b;
+
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_UNALIGNED);
+}
+
+NVSVM_TEST(unknown_command_is_refused)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
+   struct drm_nouveau_svm_bind b;
+
+   req.command = 1;
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_COMMAND);
+}
+
+/* What Mesa sends for to-host today; the kernel rejects it. */
+NVSVM_TEST(target_zero_for_host_is_refused)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
+   struct drm_nouveau_svm_bind b;
+
+   req.target = 0;
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_TARGET);
+}
+
+NVSVM_TEST(unknown_target_is_refused)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
+   struct drm_nouveau_svm_bind b;
+
+   req.target = 1u << 30;
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_TARGET);
+}
+
+NVSVM_TEST(priority_over_8_bits_is_refused)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
+   struct drm_nouveau_svm_bind b;
+
+   req.priority = 256;
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_PRIORITY);
+}
+
+NVSVM_TEST(nonzero_stride_is_refused)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
+   struct drm_nouveau_svm_bind b;
+
+   req.stride = 4096;
+   ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_STRIDE);
+}
+
+NVSVM_TEST(null_arguments_are_einval)
+{
+   struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
+   struct drm_nouveau_svm_bind b;
+
+   ASSERT_EQ(nvsvm_bind_encode(NULL, &b), -EINVAL);
+   ASSERT_EQ(nvsvm_bind_encode(&req, NULL), -EINVAL);
+}
+
+NVSVM_TEST(migrate_to_device_before_svm_init_is_refused)
+{
+   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   static char buf[8192];
+   int ret;
+
+   ASSERT_TRUE(dev != NULL);
+   ret = nvsvm_migrate_to_device(dev, buf, sizeof(buf), NULL);
+   nvsvm_device_close(dev);
+   ASSERT_EQ(ret, -NVSVM_E_NO_SVM);
+}
+
+/* The ioctl reaches the kernel and its error comes back, not dropped. */
+NVSVM_TEST(migrate_to_device_returns_the_kernel_error)
+{
+   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   static char buf[8192];
+   uint64_t migrated = 12345;
+   int ret;
+
+   ASSERT_TRUE(dev != NULL);
+   dev->svm_enabled = true;
+   ret = nvsvm_migrate_to_device(dev, buf, sizeof(buf), &migrated);
+   nvsvm_device_close(dev);
+   ASSERT_EQ(ret, -ENOTTY);
+   ASSERT_U64_EQ(migrated, 12345);
+}
+
+NVSVM_TEST(migrate_to_device_of_zero_bytes_is_empty)
+{
+   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   static char buf[16];
+   int ret;
+
+   ASSERT_TRUE(dev != NULL);
+   ret = nvsvm_migrate_to_device(dev, buf, 0, NULL);
+   nvsvm_device_close(dev);
+   ASSERT_EQ(ret, -NVSVM_E_BIND_EMPTY);
+}
+
+NVSVM_TEST_MAIN(
+   NVSVM_CASE(migrate_to_vram_sets_target_bit_47_and_nothing_else),
+   NVSVM_CASE(range_fields_are_copied_and_npages_counts_pages),
+   NVSVM_CASE(stride_result_and_reserved_fields_are_zeroed),
+   NVSVM_CASE(priority_lands_in_bits_8_to_15),
+   NVSVM_CASE(highest_priority_keeps_header_within_valid_mask),
+   NVSVM_CASE(empty_range_is_refused),
+   NVSVM_CASE(reversed_range_is_refused),
+   NVSVM_CASE(unaligned_start_is_refused),
+   NVSVM_CASE(unaligned_end_is_refused),
+   NVSVM_CASE(unknown_command_is_refused),
+   NVSVM_CASE(target_zero_for_host_is_refused),
+   NVSVM_CASE(unknown_target_is_refused),
+   NVSVM_CASE(priority_over_8_bits_is_refused),
+   NVSVM_CASE(nonzero_stride_is_refused),
+   NVSVM_CASE(null_arguments_are_einval),
+   NVSVM_CASE(migrate_to_device_before_svm_init_is_refused),
+   NVSVM_CASE(migrate_to_device_returns_the_kernel_error),
+   NVSVM_CASE(migrate_to_device_of_zero_bytes_is_empty),
+)
