@@ -28,7 +28,7 @@ die()
    exit 1
 }
 
-kver= flavour=base print=
+kver='' flavour=base print=''
 while [ $# -gt 0 ]; do
    case "$1" in
    --kernel) [ $# -ge 2 ] || usage; kver=$2; shift 2 ;;

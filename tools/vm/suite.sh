@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# One VM test suite (tests/suites/3x-vm-*.sh): build the kernel (cached), the
+# project in build-vm/ and vsvm.ko, boot one VM running every kernel-path
+# test, and print the piglit count as "N passed, N failed, N skipped".
+#
+# usage: suite.sh 6.12|6.1 [--debug]   our cached kernels
+#        suite.sh KERNEL-TREE|BZIMAGE   your own kernel (see docs/vm.md)
+# env:   NVSVM_VM_TIMEOUT (whole VM, default 1200 s), NVSVM_TEST_TIMEOUT
+#        (per test binary, default 120 s), BUILD_VM (default build-vm)
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root" || exit 1
+
+kver=${1:?usage: suite.sh 6.12|6.1 [--debug]}
+debug=${2:-}
+bvm=${BUILD_VM:-build-vm}
+vm_timeout=${NVSVM_VM_TIMEOUT:-1200}
+test_timeout=${NVSVM_TEST_TIMEOUT:-120}
+
+# A step that fails before the VM runs is one failed (named) test.
+broken()
+{
+   echo "# suite $kver${debug:+ $debug}: $*"
+   echo "0 passed, 1 failed, 0 skipped"
+   exit 1
+}
+
+case "$kver" in
+6.12|6.1)
+   tree=$("$here/kernel-build.sh" --kernel "$kver" $debug --print-tree) ||
+      broken "kernel build failed" ;;
+*)
+   # Your own kernel: a built tree (vsvm.ko is built against it) or a
+   # bzImage (no modules).
+   [ -z "$debug" ] || broken "--debug applies to 6.12|6.1 only"
+   [ -e "$kver" ] || broken "no kernel tree or bzImage at $kver"
+   tree=$(realpath "$kver") ;;
+esac
+
+if [ ! -f "$bvm/build.ninja" ]; then
+   meson setup "$bvm" >/dev/null || broken "meson setup $bvm failed"
+fi
+ninja -C "$bvm" -j"${NVSVM_JOBS:-2}" >/dev/null ||
+   { ninja -C "$bvm" -j1 | tail -n 30; broken "build in $bvm failed"; }
+
+runargs=(--kernel "$tree" --build "$bvm" --timeout "$vm_timeout"
+         --env "NVSVM_TEST_TIMEOUT=$test_timeout")
+# Contract with kernel/vsvm: build.sh <kernel-tree> <outdir> -> outdir/vsvm.ko
+if [ -f kernel/vsvm/build.sh ] && [ -d "$tree" ]; then
+   outdir=$root/$bvm/vsvm-$(basename "$tree")
+   mkdir -p "$outdir"
+   if bash kernel/vsvm/build.sh "$tree" "$outdir" >"$outdir/build.log" 2>&1 &&
+      [ -f "$outdir/vsvm.ko" ]; then
+      runargs+=(--add "$outdir/vsvm.ko"
+                --env "NVSVM_VSVM_KO=$outdir/vsvm.ko")
+   else
+      tail -n 30 "$outdir/build.log"
+      echo "# vsvm.ko did not build for $tree (log: $outdir/build.log)"
+      # The guest reports vsvm_module_loads as failed when vt-* exist.
+   fi
+fi
+
+log=$(mktemp "${TMPDIR:-/tmp}/nvsvm-suite-XXXXXX")
+trap 'rm -f "$log"' EXIT
+"$here/run" "${runargs[@]}" -- sh tools/vm/guest-suite.sh "$root/$bvm" \
+   2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+
+counted=$(python3 "$root/tools/piglit_count.py" "$log")
+# Its notes (missing subtests...), then our own total below.
+echo "$counted" | sed '$d'
+counts=$(echo "$counted" | tail -n 1)
+read -r p _ f _ s _ <<<"${counts//,/}"
+extra=0
+case "$rc" in
+124|125|126)
+   echo "# suite $kver${debug:+ $debug}: the VM run failed (vm/run exit $rc)"
+   extra=1 ;;
+esac
+if ! grep -q '^NVSVM-SUITE-DONE' "$log"; then
+   echo "# suite $kver${debug:+ $debug}: guest suite did not finish"
+   extra=1
+fi
+f=$((f + extra))
+echo "$p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ]
