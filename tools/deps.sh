@@ -15,6 +15,7 @@ pkgs=(
   # OpenCL and piglit
   ocl-icd-opencl-dev ocl-icd-libopencl1 opencl-c-headers pocl-opencl-icd
   clinfo piglit
+  mesa-opencl-icd   # rusticl: where the CL tests must skip by name
   # benchmarks and plots
   gnuplot-nox jq
 )

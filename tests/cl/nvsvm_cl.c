@@ -588,7 +588,7 @@ nvsvm_cl_describe(const struct nvsvm_cl *cl)
       return;
    piglit_note("device: %s | platform: %s | %s", d->name, d->platform_name,
                d->version);
-   piglit_note("svm:%s%s%s%s%s | atomics:%s%s%s%s%s | compiler: %s",
+   piglit_note("svm:%s%s%s%s%s | atomics:%s%s%s%s%s%s%s | compiler: %s",
                d->svm & CL_DEVICE_SVM_COARSE_GRAIN_BUFFER ?
                " COARSE_GRAIN_BUFFER" : "",
                d->svm & CL_DEVICE_SVM_FINE_GRAIN_BUFFER ?
@@ -597,8 +597,11 @@ nvsvm_cl_describe(const struct nvsvm_cl *cl)
                " FINE_GRAIN_SYSTEM" : "",
                d->svm & CL_DEVICE_SVM_ATOMICS ? " ATOMICS" : "",
                d->svm ? "" : " none",
+               d->atomics & CL_DEVICE_ATOMIC_ORDER_RELAXED ? " relaxed" : "",
                d->atomics & CL_DEVICE_ATOMIC_ORDER_ACQ_REL ? " acq_rel" : "",
                d->atomics & CL_DEVICE_ATOMIC_ORDER_SEQ_CST ? " seq_cst" : "",
+               d->atomics & CL_DEVICE_ATOMIC_SCOPE_WORK_GROUP ?
+               " work_group" : "",
                d->atomics & CL_DEVICE_ATOMIC_SCOPE_DEVICE ? " device" : "",
                d->atomics & CL_DEVICE_ATOMIC_SCOPE_ALL_DEVICES ?
                " all_devices" : "",

@@ -3,7 +3,8 @@
 # A real `piglit run` of the nvsvm_cl profile (Debian's piglit, through
 # tests/piglit/nvsvm-piglit) into build-cl/piglit-results, then a check of
 # the results JSON: every scenario present, nothing failed, skips named,
-# and on PoCL each outcome as tests/piglit/expect/pocl.txt lists it.
+# and each outcome as tests/piglit/expect/ lists it for PoCL (the default)
+# or for rusticl's llvmpipe (NVSVM_CL_PLATFORM=rusticl RUSTICL_ENABLE=llvmpipe).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -40,8 +41,11 @@ grep -v '^\[' "$log" | sed '/^ *$/d'
 [ $rc -eq 0 ] || broken "piglit run exited $rc"
 
 expect=()
-case "$NVSVM_CL_PLATFORM" in
-"Portable Computing Language") expect=(--expect tests/piglit/expect/pocl.txt) ;;
+case "$NVSVM_CL_PLATFORM:${RUSTICL_ENABLE:-}" in
+"Portable Computing Language:"*)
+   expect=(--expect tests/piglit/expect/pocl.txt) ;;
+rusticl:llvmpipe)
+   expect=(--expect tests/piglit/expect/rusticl-llvmpipe.txt) ;;
 esac
 echo "# results: $results (tests/piglit/nvsvm-piglit summary console $results)"
 python3 tests/piglit/check_results.py "$results" --profile cl "${expect[@]}"
