@@ -218,6 +218,32 @@ NVSVM_TEST(svm_init_with_a_bad_window_size_touches_nothing)
    ASSERT_EQ(ret, -NVSVM_E_WINDOW_SIZE);
 }
 
+/* Under ASan this walks past a 16 TiB shadow in a few steps. */
+NVSVM_TEST(default_policy_places_the_window_at_or_above_4_gib)
+{
+   struct nvsvm_window w;
+   uint64_t addr;
+
+   ASSERT_EQ(nvsvm_window_reserve(1 * MiB, 0, 0, &w), 0);
+   addr = w.addr;
+   nvsvm_window_release(&w);
+   ASSERT_GE(addr, 4 * GiB);
+   ASSERT_U64_EQ(addr & (1 * MiB - 1), 0);
+}
+
+NVSVM_TEST(window_size_from_the_environment_applies_without_a_caller_size)
+{
+   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   int ret;
+
+   ASSERT_TRUE(dev != NULL);
+   setenv("NVSVM_WINDOW_SIZE", "3M", 1);
+   ret = nvsvm_svm_init(dev, NULL);
+   unsetenv("NVSVM_WINDOW_SIZE");
+   nvsvm_device_close(dev);
+   ASSERT_EQ(ret, -NVSVM_E_WINDOW_SIZE);
+}
+
 NVSVM_TEST_MAIN(
    NVSVM_CASE(window_size_is_vram_rounded_up_to_a_power_of_two),
    NVSVM_CASE(window_size_is_capped_at_2_pow_39),
@@ -232,4 +258,6 @@ NVSVM_TEST_MAIN(
    NVSVM_CASE(release_unmaps_the_window),
    NVSVM_CASE(failed_svm_init_releases_the_window),
    NVSVM_CASE(svm_init_with_a_bad_window_size_touches_nothing),
+   NVSVM_CASE(default_policy_places_the_window_at_or_above_4_gib),
+   NVSVM_CASE(window_size_from_the_environment_applies_without_a_caller_size),
 )
