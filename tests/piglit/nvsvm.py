@@ -11,7 +11,8 @@ nvsvm*.py into a piglit checkout's tests/. Profiles:
 
 Where things are (environment): NVSVM_ROOT (default: this checkout),
 NVSVM_BUILD_CL (default ROOT/build-cl), NVSVM_BUILD_VM (default
-ROOT/build-vm), NVSVM_VM_KERNELS (default "6.12 6.1"). The CL tests choose
+ROOT/build-vm), NVSVM_VM_KERNELS (default "6.12 6.1"; LABEL=PATH for a
+kernel tree or bzImage of your own). The CL tests choose
 their device from NVSVM_CL_PLATFORM / NVSVM_CL_DEVICE, which piglit passes on.
 
 Run as a script it lists the commands instead: nvsvm.py --list cl|vm.
@@ -54,7 +55,11 @@ def build_vm():
 
 
 def vm_kernels():
-    return os.environ.get('NVSVM_VM_KERNELS', '6.12 6.1').split()
+    """(label, --kernel value): "6.12", or "LABEL=TREE-OR-BZIMAGE" for a
+    kernel of your own."""
+    for entry in os.environ.get('NVSVM_VM_KERNELS', '6.12 6.1').split():
+        label, _, kernel = entry.partition('=')
+        yield label, kernel or label
 
 
 def cl_commands():
@@ -66,9 +71,11 @@ def cl_commands():
 
 
 def _vsvm_module(kernel):
-    """vsvm.ko built for this kernel by tools/vm/suite.sh, if any."""
-    found = sorted(glob.glob(os.path.join(build_vm(), 'vsvm-%s-*' % kernel,
-                                          'vsvm.ko')))
+    """vsvm.ko built for this kernel by tools/vm/suite.sh, if any: it
+    builds into vsvm-<basename of the kernel tree>."""
+    pattern = ('vsvm-' + os.path.basename(kernel.rstrip('/'))
+               if os.sep in kernel else 'vsvm-%s-*' % kernel)
+    found = sorted(glob.glob(os.path.join(build_vm(), pattern, 'vsvm.ko')))
     plain = [k for k in found if '-debug-' not in k]
     return (plain or found or [None])[0]
 
@@ -82,14 +89,14 @@ def vm_commands():
                                                  pattern))):
             if os.path.isfile(exe) and os.access(exe, os.X_OK):
                 exes.append((family, exe))
-    for kernel in vm_kernels():
+    for label, kernel in vm_kernels():
         module = _vsvm_module(kernel)
         for family, exe in exes:
             argv = [run, '--kernel', kernel, '--build', build_vm(),
                     '--timeout', str(VM_TIMEOUT - 60)]
             if family == 'vsvm' and module:
                 argv += ['--module', module]
-            yield ('nvsvm@vm-%s@%s@%s' % (kernel, family,
+            yield ('nvsvm@vm-%s@%s@%s' % (label, family,
                                           os.path.basename(exe)),
                    argv + ['--', exe])
 
