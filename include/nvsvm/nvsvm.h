@@ -115,6 +115,14 @@ nvsvm_device_fd(const struct nvsvm_device *dev);
 const char *
 nvsvm_backend_name(enum nvsvm_backend_kind kind);
 
+/*
+ * NVIDIA family of a nouveau chipset id ("Pascal" for 0x130-0x13f), or
+ * "unknown" (also for 0). nouveau's SVM needs Pascal: older GPUs have no
+ * replayable fault buffer, newer ones are disabled upstream.
+ */
+const char *
+nvsvm_chipset_family(uint32_t chipset);
+
 /* ----------------------------------------------------------------- probe */
 
 #define NVSVM_PROBE_MAX_NODES 16

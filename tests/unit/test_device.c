@@ -198,6 +198,18 @@ NVSVM_TEST(backend_kinds_have_names)
    ASSERT_STREQ(nvsvm_backend_name(NVSVM_BACKEND_NONE), "none");
 }
 
+NVSVM_TEST(chipsets_map_to_their_family)
+{
+   ASSERT_STREQ(nvsvm_chipset_family(0x134), "Pascal");
+   ASSERT_STREQ(nvsvm_chipset_family(0x130), "Pascal");
+   ASSERT_STREQ(nvsvm_chipset_family(0x124), "Maxwell");
+   ASSERT_STREQ(nvsvm_chipset_family(0x140), "Volta");
+   ASSERT_STREQ(nvsvm_chipset_family(0x164), "Turing");
+   ASSERT_STREQ(nvsvm_chipset_family(0x0e4), "Kepler");
+   ASSERT_STREQ(nvsvm_chipset_family(0), "unknown");
+   ASSERT_STREQ(nvsvm_chipset_family(0xfff), "unknown");
+}
+
 NVSVM_TEST_MAIN(
    NVSVM_CASE(open_of_a_missing_path_is_enoent),
    NVSVM_CASE(open_of_a_non_drm_char_device_is_not_supported),
@@ -213,4 +225,5 @@ NVSVM_TEST_MAIN(
    NVSVM_CASE(env_sizes_accept_suffixes_and_hex),
    NVSVM_CASE(env_sizes_refuse_garbage_and_overflow),
    NVSVM_CASE(backend_kinds_have_names),
+   NVSVM_CASE(chipsets_map_to_their_family),
 )

@@ -103,6 +103,32 @@ nvsvm_nouveau_svm_bind(struct nvsvm_device *dev,
                               sizeof(*bind));
 }
 
+const char *
+nvsvm_chipset_family(uint32_t chipset)
+{
+   /* nvkm's chipset ranges (nvkm/engine/device/base.c). */
+   static const struct {
+      uint32_t first, last;
+      const char *name;
+   } families[] = {
+      { 0x004, 0x005, "Fahrenheit" }, { 0x010, 0x01f, "Celsius" },
+      { 0x020, 0x02f, "Kelvin" },     { 0x030, 0x03f, "Rankine" },
+      { 0x040, 0x04f, "Curie" },      { 0x060, 0x06f, "Curie" },
+      { 0x050, 0x050, "Tesla" },      { 0x080, 0x0af, "Tesla" },
+      { 0x0c0, 0x0df, "Fermi" },      { 0x0e0, 0x10f, "Kepler" },
+      { 0x110, 0x12f, "Maxwell" },    { 0x130, 0x13f, "Pascal" },
+      { 0x140, 0x15f, "Volta" },      { 0x160, 0x16f, "Turing" },
+      { 0x170, 0x17f, "Ampere" },     { 0x180, 0x18f, "Hopper" },
+      { 0x190, 0x19f, "Ada" },        { 0x1a0, 0x1bf, "Blackwell" },
+   };
+
+   for (unsigned i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+      if (chipset >= families[i].first && chipset <= families[i].last)
+         return families[i].name;
+   }
+   return "unknown";
+}
+
 const struct nvsvm_backend_ops nvsvm_backend_nouveau = {
    .kind = NVSVM_BACKEND_NOUVEAU,
    .name = "nouveau",

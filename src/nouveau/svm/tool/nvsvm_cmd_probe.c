@@ -48,6 +48,7 @@ print_json(const struct nvsvm_probe_result *r)
       if (n->svm_tried) {
          snprintf(hex, sizeof(hex), "0x%" PRIx32, n->chipset);
          nvsvm_json_string(&j, "chipset", hex);
+         nvsvm_json_string(&j, "family", nvsvm_chipset_family(n->chipset));
          nvsvm_json_uint(&j, "vram_bytes", n->vram_size);
          nvsvm_json_object_begin(&j, "svm_init");
          nvsvm_json_string(&j, "result",
@@ -92,8 +93,9 @@ print_text(const struct nvsvm_probe_result *r)
          printf("  open: %s (%s)", nvsvm_error_name(n->open_err),
                 nvsvm_strerror(n->open_err));
       if (n->svm_tried) {
-         printf("  chipset 0x%" PRIx32 ", VRAM %" PRIu64 " MiB",
-                n->chipset, n->vram_size >> 20);
+         printf("  chipset 0x%" PRIx32 " (%s), VRAM %" PRIu64 " MiB",
+                n->chipset, nvsvm_chipset_family(n->chipset),
+                n->vram_size >> 20);
          printf("\n  %-20s SVM_INIT: %s (%s)", "",
                 nvsvm_error_name(n->svm_init_err),
                 nvsvm_svm_init_strerror(n->svm_init_err));
