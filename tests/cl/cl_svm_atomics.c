@@ -312,8 +312,9 @@ flag_ping_pong_alternates_exactly(void *arg)
                             (uint64_t)c->cl.opts.timeout_ms * 1000000u,
                             &r.ctl[NVSVM_CTL_ABORT])) {
          piglit_note("round %u: no answer from the device (timeout %u "
-                     "ms or device gave up; flag %u, want %u)", done, c->cl.opts.timeout_ms,
-                     atomic_load(flag), 2 * done + 2);
+                     "ms or device gave up; flag %u, want %u)", done,
+                     c->cl.opts.timeout_ms, atomic_load(flag),
+                     2 * done + 2);
          goto out;
       }
       rtt[done] = nvsvm_cl_now_ns() - t0;
@@ -396,7 +397,8 @@ consumer_sees_every_published_item_once(void *arg)
       if (!nvsvm_cl_wait_eq(&ready[s], seen + 1, nvsvm_cl_deadline(&c->cl),
                             &r.ctl[NVSVM_CTL_ABORT])) {
          piglit_note("item %u never appeared in slot %u (timeout or "
-                     "device gave up; slot holds %u)", seen, s, atomic_load(&ready[s]));
+                     "device gave up; slot holds %u)", seen, s,
+                     atomic_load(&ready[s]));
          goto out;
       }
       if (atomic_load_explicit(&r.ctl[NVSVM_CTL_DONE],

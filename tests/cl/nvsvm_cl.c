@@ -289,7 +289,8 @@ parse_version(const char *s, const char *prefix)
    size_t n = strlen(prefix);
    int major, minor;
 
-   if (strncmp(s, prefix, n) != 0 || sscanf(s + n, "%d.%d", &major, &minor) != 2)
+   if (strncmp(s, prefix, n) != 0 ||
+       sscanf(s + n, "%d.%d", &major, &minor) != 2)
       return 0;
    return major * 10 + minor;
 }
@@ -503,8 +504,8 @@ nvsvm_cl_open(struct nvsvm_cl *cl, const struct nvsvm_cl_opts *o,
    }
    if (ret) {
       snprintf(cl->error, sizeof(cl->error), "no OpenCL device matches "
-               "platform '%s' and device '%s'", o->platform ? o->platform : "*",
-               o->device ? o->device : "*");
+               "platform '%s' and device '%s'",
+               o->platform ? o->platform : "*", o->device ? o->device : "*");
       return -ENODEV;
    }
 

@@ -29,8 +29,8 @@
 
 /* Byte-granularity test: what each side writes to byte i in pass p. */
 #define NVSVM_DEV_BYTE(i, p) \
-   ((unsigned char)((((unsigned int)(i)) * 7u + ((unsigned int)(p)) * 13u) | 1u))
+   ((unsigned char)(((unsigned int)(i) * 7u + (unsigned int)(p) * 13u) | 1u))
 #define NVSVM_HOST_BYTE(i, p) \
-   ((unsigned char)((((unsigned int)(i)) * 11u + ((unsigned int)(p)) * 5u) | 2u))
+   ((unsigned char)(((unsigned int)(i) * 11u + (unsigned int)(p) * 5u) | 2u))
 
 #endif /* NVSVM_CL_SHARED_H */

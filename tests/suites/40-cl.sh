@@ -52,7 +52,8 @@ while IFS=$'\t' read -r name exe args; do
    elif ! grep -q '^PIGLIT: {"result"' "$log.one"; then
       pseudo "$name-reports-a-result" fail "exit $rc without a result line"
    fi
-done < <(NVSVM_BUILD_CL=$(cd "$b" && pwd) python3 tests/piglit/nvsvm.py --list cl)
+done < <(NVSVM_BUILD_CL=$(cd "$b" && pwd) \
+         python3 tests/piglit/nvsvm.py --list cl)
 
 # Bad input: a clear named error, no crash, no hang.
 out=$(timeout 30 "$b/tests/cl/cl-svm-atomics" --memory sideways 2>&1)
