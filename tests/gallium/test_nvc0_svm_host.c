@@ -79,21 +79,6 @@ NVSVM_TEST(non_boolean_nouveau_svm_is_a_named_error)
    nvc0_svm_screen_fini(&svm);
 }
 
-NVSVM_TEST(bad_window_size_override_keeps_svm_off)
-{
-   struct nvc0_svm svm;
-   struct log_capture cap = { 0 };
-
-   setenv("NOUVEAU_SVM", "1", 1);
-   setenv("NOUVEAU_SVM_WINDOW_SIZE", "12parsecs", 1);
-   ASSERT_EQ(init_on_dev_null(&svm, &cap), -EINVAL);
-   ASSERT_TRUE(caps_all_false(&svm));
-   ASSERT_TRUE(strstr(svm.reason, "NOUVEAU_SVM_WINDOW_SIZE") != NULL);
-   unsetenv("NOUVEAU_SVM_WINDOW_SIZE");
-   unsetenv("NOUVEAU_SVM");
-   nvc0_svm_screen_fini(&svm);
-}
-
 NVSVM_TEST(non_drm_fd_leaves_caps_false_with_the_kernel_reason)
 {
    struct nvc0_svm svm;
@@ -173,7 +158,6 @@ NVSVM_TEST(atomic_range_check_accepts_malloc_memory)
 NVSVM_TEST_MAIN(
    NVSVM_CASE(svm_stays_off_without_opt_in_and_says_so),
    NVSVM_CASE(non_boolean_nouveau_svm_is_a_named_error),
-   NVSVM_CASE(bad_window_size_override_keeps_svm_off),
    NVSVM_CASE(non_drm_fd_leaves_caps_false_with_the_kernel_reason),
    NVSVM_CASE(migrate_with_svm_off_fails_every_range_loudly),
    NVSVM_CASE(atomic_range_check_names_shared_memory_before_the_gpu_would),

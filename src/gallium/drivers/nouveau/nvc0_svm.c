@@ -52,32 +52,6 @@ nvc0_svm_env_bool(const char *name, int dflt)
    return -1;
 }
 
-static int
-nvc0_svm_env_size(const char *name, uint64_t *out)
-{
-   const char *v = getenv(name);
-   char *end;
-   unsigned long long n;
-
-   *out = 0;
-   if (!v || !*v)
-      return 0;
-   errno = 0;
-   n = strtoull(v, &end, 0);
-   if (errno || end == v)
-      return -EINVAL;
-   switch (*end) {
-   case 'G': case 'g': n <<= 30; end++; break;
-   case 'M': case 'm': n <<= 20; end++; break;
-   case 'K': case 'k': n <<= 10; end++; break;
-   default: break;
-   }
-   if (*end)
-      return -EINVAL;
-   *out = n;
-   return 0;
-}
-
 static void
 nvc0_svm_off(struct nvc0_svm *svm, int err, const char *fmt, ...)
 {
@@ -96,7 +70,7 @@ nvc0_svm_screen_init(struct nvc0_svm *svm, int fd,
                      const struct nvc0_svm_screen_params *params)
 {
    struct nvsvm_svm_params p = { 0 };
-   struct nvsvm_device_info info;
+   struct nvsvm_window win = { 0 };
    int want, check, ret;
 
    if (!svm || !params)
@@ -129,26 +103,16 @@ nvc0_svm_screen_init(struct nvc0_svm *svm, int fd,
       goto off;
    }
 
-   ret = nvc0_svm_env_size("NOUVEAU_SVM_WINDOW_SIZE", &p.window_size);
-   if (ret) {
-      nvc0_svm_off(svm, ret, "NOUVEAU_SVM_WINDOW_SIZE=%s is not a size",
-                   getenv("NOUVEAU_SVM_WINDOW_SIZE"));
-      goto off;
-   }
-
    ret = nvsvm_device_open_fd(fd, &svm->dev);
    if (ret) {
       nvc0_svm_off(svm, ret, "fd %d is not an SVM-capable device: %s (%s)",
                    fd, nvsvm_strerror(ret), nvsvm_error_name(ret));
       goto off;
    }
-   if (!p.window_size) {
-      uint64_t vram = params->vram_size;
-
-      if (!vram && !nvsvm_device_get_info(svm->dev, &info))
-         vram = info.vram_size;
-      p.window_size = nvsvm_window_size_for_vram(vram);
-   }
+   /* The screen knows VRAM already; NVSVM_WINDOW_SIZE, read by the
+    * library, overrides it. */
+   if (!getenv("NVSVM_WINDOW_SIZE") && params->vram_size)
+      p.window_size = nvsvm_window_size_for_vram(params->vram_size);
 
    ret = nvsvm_svm_init(svm->dev, &p);
    if (ret) {
@@ -168,9 +132,11 @@ nvc0_svm_screen_init(struct nvc0_svm *svm, int fd,
    svm->caps.system_svm = true;
    svm->caps.fine_grain_system = true;
    svm->caps.atomics = true;
+   nvsvm_svm_window(svm->dev, &win);
    snprintf(svm->reason, sizeof(svm->reason),
-            "SVM on (chipset 0x%x, window %llu MiB)", params->chipset,
-            (unsigned long long)(p.window_size >> 20));
+            "SVM on (chipset 0x%x, window 0x%llx+%llu MiB)",
+            params->chipset, (unsigned long long)win.addr,
+            (unsigned long long)(win.size >> 20));
    nvc0_svm_log(svm, NVC0_SVM_LOG_INFO, "%s", svm->reason);
    return 0;
 
