@@ -69,7 +69,7 @@ else
 fi
 
 kts=$(ls "$build"/tests/kernel/kt-* 2>/dev/null | sort)
-vts=$(ls "$build"/tests/vsvm/vt-* 2>/dev/null | sort)
+vts=$(ls "$build"/tests/vsvm/vt-* "$build"/tests/gallium/vt-* 2>/dev/null | sort)
 
 for t in $kts; do
    [ -f "$t" ] && [ -x "$t" ] && run_one "$t"

@@ -29,7 +29,8 @@ static const struct nvsvm_err_entry nvsvm_own_errors[] = {
    { NVSVM_E_NO_SVM, "NVSVM_E_NO_SVM",
      "SVM_INIT has not succeeded on this device" },
    { NVSVM_E_WINDOW_SIZE, "NVSVM_E_WINDOW_SIZE",
-     "unmanaged window size is not a power of two within limits" },
+     "unmanaged window size is not a power of two within limits, or "
+     "NVSVM_WINDOW_SIZE is malformed" },
    { NVSVM_E_WINDOW_NO_SLOT, "NVSVM_E_WINDOW_NO_SLOT",
      "no free aligned slot for the unmanaged window in the CPU address "
      "space" },

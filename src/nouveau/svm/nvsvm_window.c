@@ -139,22 +139,30 @@ nvsvm_window_release(struct nvsvm_window *win)
    win->addr = win->size = 0;
 }
 
-/* Caller's size, else NVSVM_WINDOW_SIZE, else the VRAM policy. */
-static uint64_t
+/*
+ * Caller's size, else NVSVM_WINDOW_SIZE, else the VRAM policy. A malformed
+ * override is an error, not a silent fallback to the policy.
+ */
+static int
 svm_window_size(const struct nvsvm_device *dev,
-                const struct nvsvm_svm_params *params)
+                const struct nvsvm_svm_params *params, uint64_t *size)
 {
-   uint64_t size;
    int ret;
 
-   if (params && params->window_size)
-      return params->window_size;
-   ret = nvsvm_env_size("NVSVM_WINDOW_SIZE", &size);
+   if (params && params->window_size) {
+      *size = params->window_size;
+      return 0;
+   }
+   ret = nvsvm_env_size("NVSVM_WINDOW_SIZE", size);
    if (ret == 0)
-      return size;
-   if (ret == -EINVAL)
-      nvsvm_debug("NVSVM_WINDOW_SIZE is malformed, ignored");
-   return nvsvm_window_size_for_vram(dev->info.vram_size);
+      return 0;
+   if (ret != -ENOENT) {
+      nvsvm_debug("NVSVM_WINDOW_SIZE=%s is not a size",
+                  getenv("NVSVM_WINDOW_SIZE"));
+      return -NVSVM_E_WINDOW_SIZE;
+   }
+   *size = nvsvm_window_size_for_vram(dev->info.vram_size);
+   return 0;
 }
 
 int
@@ -173,7 +181,9 @@ nvsvm_svm_init(struct nvsvm_device *dev,
    if (dev->svm_enabled)
       return -EBUSY;
 
-   size = svm_window_size(dev, params);
+   ret = svm_window_size(dev, params, &size);
+   if (ret)
+      return ret;
    ret = nvsvm_window_reserve(size, params ? params->window_hint : 0, 0,
                               &win);
    if (ret) {

@@ -116,7 +116,7 @@ nvc0_svm_screen_init(struct nvc0_svm *svm, int fd,
 
    ret = nvsvm_svm_init(svm->dev, &p);
    if (ret) {
-      nvc0_svm_off(svm, ret, "SVM_INIT failed: %s (%s)",
+      nvc0_svm_off(svm, ret, "SVM setup failed: %s (%s)",
                    nvsvm_svm_init_strerror(ret), nvsvm_error_name(ret));
       nvsvm_device_close(svm->dev);
       svm->dev = NULL;
