@@ -220,6 +220,10 @@ static const struct file_operations vsvm_fops = {
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,
+#ifdef FOP_UNSIGNED_OFFSET
+	/* drm_open() insists on it from 6.12 on. */
+	.fop_flags = FOP_UNSIGNED_OFFSET,
+#endif
 };
 
 static const struct drm_driver vsvm_driver = {

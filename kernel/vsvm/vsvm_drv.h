@@ -81,13 +81,17 @@ struct vsvm_device {
  * The SVM state of one file, created by SVM_INIT: nouveau's svmm.
  *
  * Locking:
+ * - fault_lock serialises fault servicing, as nouveau's single fault
+ *   worker does: two lanes converting one page at once would each take
+ *   it back from the other (make_device_exclusive faults the other's
+ *   exclusive entry back in) and neither would get it.
  * - mutex is the device-table lock. It protects pt and detached. Lanes
  *   hold it across one device access (lookup + the access on the page),
  *   faults hold it while checking the notifier sequence and installing
  *   an entry, invalidations hold it while dropping entries. Nothing that
  *   can reclaim memory or fault runs under it (invalidations can come
  *   from reclaim), so entries are stored with GFP_ATOMIC.
- * - Lock order: mmap_lock -> folio lock -> mutex. The mutex is never
+ * - Lock order: fault_lock -> mmap_lock -> folio lock -> mutex. The mutex is never
  *   held while taking mmap_lock, locking a folio, or waiting for an
  *   interval notifier (mmu_interval_read_begin / _remove).
  * - Entries hold no page reference: every way a page can leave the
@@ -103,6 +107,7 @@ struct vsvm_svmm {
 	u64 unmanaged_start;
 	u64 unmanaged_limit;
 
+	struct mutex fault_lock;
 	struct mutex mutex;
 	struct xarray pt;       /* VA >> PAGE_SHIFT -> xa_mk_value(entry) */
 	bool detached;

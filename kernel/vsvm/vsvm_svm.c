@@ -147,6 +147,7 @@ int vsvm_svmm_init(struct vsvm_file *vfile, u64 addr, u64 size)
 	svmm->vdev = vdev;
 	svmm->unmanaged_start = addr;
 	svmm->unmanaged_limit = addr + size;
+	mutex_init(&svmm->fault_lock);
 	mutex_init(&svmm->mutex);
 	xa_init(&svmm->pt);
 	svmm->notifier.ops = &vsvm_mn_ops;
@@ -419,6 +420,27 @@ out:
 	return ret;
 }
 
+/* The access through an entry that allows it, or -ENOENT: a fault. */
+static int vsvm_access_mapped(struct vsvm_svmm *svmm, struct vsvm_access *acc)
+{
+	void *entry;
+	int ret = -ENOENT;
+
+	mutex_lock(&svmm->mutex);
+	if (svmm->detached) {
+		ret = -ENODEV;
+		goto out;
+	}
+	entry = xa_load(&svmm->pt, acc->addr >> PAGE_SHIFT);
+	if (entry && vsvm_pte_allows(xa_to_value(entry), acc->type)) {
+		vsvm_pte_access(xa_to_value(entry), acc);
+		ret = 0;
+	}
+out:
+	mutex_unlock(&svmm->mutex);
+	return ret;
+}
+
 /*
  * One device access at acc->addr. Returns 0 once fn ran on the word, or
  * the error of the fault that could not be serviced: the caller kills
@@ -427,7 +449,7 @@ out:
 int vsvm_svmm_access(struct vsvm_svmm *svmm, struct vsvm_access *acc)
 {
 	u64 va_size = 1ULL << svmm->vdev->va_bits;
-	void *entry;
+	int ret;
 
 	/* The unmanaged window holds buffer objects, never SVM pages. */
 	if (acc->addr >= va_size ||
@@ -435,29 +457,32 @@ int vsvm_svmm_access(struct vsvm_svmm *svmm, struct vsvm_access *acc)
 	     acc->addr < svmm->unmanaged_limit))
 		return -EFAULT;
 
-	mutex_lock(&svmm->mutex);
-	if (svmm->detached) {
-		mutex_unlock(&svmm->mutex);
-		return -ENODEV;
-	}
-	entry = xa_load(&svmm->pt, acc->addr >> PAGE_SHIFT);
-	if (entry && vsvm_pte_allows(xa_to_value(entry), acc->type)) {
-		vsvm_pte_access(xa_to_value(entry), acc);
-		mutex_unlock(&svmm->mutex);
-		return 0;
-	}
-	mutex_unlock(&svmm->mutex);
+	ret = vsvm_access_mapped(svmm, acc);
+	if (ret != -ENOENT)
+		return ret;
+
+	mutex_lock(&svmm->fault_lock);
+	/* Another lane may have serviced this fault meanwhile: replay. */
+	ret = vsvm_access_mapped(svmm, acc);
+	if (ret != -ENOENT)
+		goto out;
 
 	acc->faults++;
 	switch (acc->type) {
 	case DRM_VSVM_ACCESS_READ:
 		vsvm_count(svmm, VSVM_C_FAULTS_READ, 1);
-		return vsvm_range_fault(svmm, acc, false);
+		ret = vsvm_range_fault(svmm, acc, false);
+		break;
 	case DRM_VSVM_ACCESS_WRITE:
 		vsvm_count(svmm, VSVM_C_FAULTS_WRITE, 1);
-		return vsvm_range_fault(svmm, acc, true);
+		ret = vsvm_range_fault(svmm, acc, true);
+		break;
 	default:
 		vsvm_count(svmm, VSVM_C_FAULTS_ATOMIC, 1);
-		return vsvm_atomic_fault(svmm, acc);
+		ret = vsvm_atomic_fault(svmm, acc);
+		break;
 	}
+out:
+	mutex_unlock(&svmm->fault_lock);
+	return ret;
 }

@@ -18,10 +18,14 @@ extern "C" {
 
 #define VSVM_DRIVER_NAME "vsvm"
 
-/* Test-only commands start well above nouveau's so they never collide. */
-#define DRM_VSVM_INFO  0x60
-#define DRM_VSVM_EXEC  0x61
-#define DRM_VSVM_STATS 0x62
+/*
+ * Test-only commands, above every nouveau command (nouveau uses 0x00-0x12
+ * and 0x40-0x4x) and below DRM_COMMAND_END (offset 0x60), the end of the
+ * driver-private range.
+ */
+#define DRM_VSVM_INFO  0x58
+#define DRM_VSVM_EXEC  0x59
+#define DRM_VSVM_STATS 0x5a
 
 /* Limits of one EXEC. */
 #define DRM_VSVM_MAX_LANES 64
