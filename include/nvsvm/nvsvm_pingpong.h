@@ -39,6 +39,8 @@ struct nvsvm_pingpong_result {
    uint64_t minor_faults;    /* CPU minor faults of this thread, timed loop */
    uint64_t retries;         /* device conversions retried */
    uint64_t lost;            /* device saw other than the CPU's last store */
+   uint64_t clock_res_ns;    /* CLOCK_MONOTONIC resolution: latencies
+                                below it are not measurable */
 };
 
 /*

@@ -84,6 +84,17 @@ pp_value(uint64_t round, unsigned page)
    return (round + 1) << 16 | page;
 }
 
+/* A tick-based guest clock (no TSC/HPET) cannot time one round trip. */
+static uint64_t
+pp_clock_res_ns(void)
+{
+   struct timespec res;
+
+   if (clock_getres(CLOCK_MONOTONIC, &res) != 0)
+      return 0;
+   return (uint64_t)res.tv_sec * 1000000000ull + (uint64_t)res.tv_nsec;
+}
+
 static uint64_t
 pp_minflt(void)
 {
@@ -122,6 +133,7 @@ nvsvm_pingpong_run_fn(nvsvm_pingpong_convert_fn convert, void *ctx,
    if (uname(&uts) == 0)
       snprintf(r->kernel, sizeof(r->kernel), "%s", uts.release);
    r->pages = p->pages;
+   r->clock_res_ns = pp_clock_res_ns();
 
    len = (size_t)p->pages * NVSVM_PAGE_SIZE;
    buf = mmap(NULL, len, PROT_READ | PROT_WRITE,

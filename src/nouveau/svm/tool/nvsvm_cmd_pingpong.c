@@ -165,6 +165,7 @@ pp_json_result(struct nvsvm_json *j, const char *key,
    nvsvm_json_uint(j, "cpu_minor_faults", r->minor_faults);
    nvsvm_json_uint(j, "retries", r->retries);
    nvsvm_json_uint(j, "lost", r->lost);
+   nvsvm_json_uint(j, "clock_res_ns", r->clock_res_ns);
    nvsvm_json_object_end(j);
 }
 
@@ -243,6 +244,10 @@ pp_print_table(const struct pp_opts *o, const char *device,
    printf("\n");
    if (!raw)
       printf("\n  (no raw baseline: it speaks the HMM test device only)\n");
+   if (lib->clock_res_ns > 1000)
+      printf("\n  warning: the clock ticks every %" PRIu64 " ns: per-round "
+             "latencies are not\n  measurable here (a guest without "
+             "TSC/HPET); conversions/s still holds\n", lib->clock_res_ns);
 }
 
 static const char *

@@ -45,6 +45,17 @@ raw_now(void)
    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* A tick-based guest clock (no TSC/HPET) cannot time one round trip. */
+static uint64_t
+raw_clock_res_ns(void)
+{
+   struct timespec res;
+
+   if (clock_getres(CLOCK_MONOTONIC, &res) != 0)
+      return 0;
+   return (uint64_t)res.tv_sec * 1000000000ull + (uint64_t)res.tv_nsec;
+}
+
 static uint64_t
 raw_minflt(void)
 {
@@ -130,6 +141,7 @@ nvsvm_raw_hmm_pingpong(const char *path,
    if (uname(&uts) == 0)
       snprintf(r->kernel, sizeof(r->kernel), "%s", uts.release);
    r->pages = p->pages;
+   r->clock_res_ns = raw_clock_res_ns();
 
    fd = open(path, O_RDWR | O_CLOEXEC);
    if (fd < 0)

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel-path scenarios: ownership ping-pong between the CPU and the
+ * device on one page, turn-taking through a sequence word, and the 4 KiB
+ * promise (a neighbour page never pays for the ping-pong).
+ */
+
+#include <pthread.h>
+#include <sched.h>
+
+#include "kt_common.h"
+#include "nvsvm/nvsvm_pingpong.h"
+
+struct kt_ctx {
+   struct kt_kernel k;
+};
+
+/*
+ * 10,000 rounds of CPU store + device conversion through the library's
+ * engine: the device's copy at each conversion holds the CPU's last store.
+ */
+static enum piglit_result
+ownership_pingpong_device_sees_every_cpu_store(void *data)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   struct nvsvm_pingpong_params p;
+   struct nvsvm_pingpong_result r;
+
+   (void)data;
+   KT_OPEN(KT_DEV0, &dev);
+   nvsvm_pingpong_params_default(&p);
+   p.rounds = 10000;
+   p.warmup = 10;
+   p.time_limit_s = 120;
+   KT_OK(nvsvm_pingpong_run(dev, &p, &r));
+   printf("# %u rounds in %.2f s: median %.1f us, p99 %.1f us, %.0f "
+          "conversions/s, %" PRIu64 " minor faults, %" PRIu64
+          " retries, clock %" PRIu64 " ns\n", r.rounds, r.total_s,
+          r.median_us, r.p99_us, r.conversions_per_s, r.minor_faults,
+          r.retries, r.clock_res_ns);
+   KT_ASSERT_EQ(r.rounds, 10000);
+   KT_ASSERT(!r.time_limited);
+   KT_ASSERT_EQ(r.lost, 0);
+   /* Every round's store hits an exclusive entry: one fault each. */
+   KT_ASSERT_GE(r.minor_faults, r.rounds);
+   KT_ASSERT_LE(r.minor_faults, r.rounds + r.rounds / 10);
+   /* Nothing else touches the page: conversions never need a retry. */
+   KT_ASSERT_EQ(r.retries, 0);
+   res = PIGLIT_PASS;
+out:
+   nvsvm_device_close(dev);
+   return res;
+}
+
+/* ------------------------------------------------------------- handoff */
+
+#define HANDOFF_ROUNDS 1000
+#define HANDOFF_LIMIT_S 60.0
+
+struct handoff {
+   struct nvsvm_device *dev;
+   uint64_t *seq;            /* page 0, word 0: even = CPU's turn */
+   double deadline;
+   int stop;                 /* set by the CPU side on failure */
+   int dev_err;
+   unsigned dev_turns, dev_polls, dev_backwards;
+   uint64_t dev_last;
+};
+
+/* The device's side: convert, read the word; on its turn, write +1. */
+static void *
+handoff_device(void *arg)
+{
+   struct handoff *h = arg;
+   uint64_t page[KT_PAGE / 8];
+
+   h->dev_last = 0;
+   while (h->dev_turns < HANDOFF_ROUNDS && kt_now() < h->deadline &&
+          !__atomic_load_n(&h->stop, __ATOMIC_RELAXED)) {
+      int ret = nvsvm_device_atomic_fault(h->dev, h->seq, KT_PAGE, page);
+
+      h->dev_polls++;
+      if (ret == -EBUSY || ret == -ENOENT) {
+         sched_yield();
+         continue;   /* the CPU is polling the page: try again */
+      }
+      if (ret) {
+         __atomic_store_n(&h->dev_err, ret, __ATOMIC_RELEASE);
+         break;
+      }
+      if (page[0] < h->dev_last)
+         h->dev_backwards++;
+      h->dev_last = page[0];
+      if (!(page[0] & 1)) {
+         sched_yield();
+         continue;   /* the CPU's turn */
+      }
+      page[0]++;
+      ret = nvsvm_device_write(h->dev, h->seq, KT_PAGE, page);
+      if (ret) {
+         __atomic_store_n(&h->dev_err, ret, __ATOMIC_RELEASE);
+         break;
+      }
+      h->dev_turns++;
+   }
+   return NULL;
+}
+
+static enum piglit_result
+handoff_pingpong_sequence_strictly_increases_nothing_lost(void *data)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct handoff h = { 0 };
+   unsigned cpu_turns = 0, cpu_backwards = 0;
+   uint64_t last = 0;
+   struct timespec nap = { 0, 20 * 1000 };
+   pthread_t th;
+   bool started = false;
+
+   (void)data;
+   h.seq = kt_map_anon(1, true);
+   KT_ASSERT(h.seq);
+   h.seq[0] = 0;
+   KT_OPEN(KT_DEV0, &h.dev);
+   h.deadline = kt_now() + HANDOFF_LIMIT_S;
+   KT_ASSERT_EQ(pthread_create(&th, NULL, handoff_device, &h), 0);
+   started = true;
+
+   /* The CPU's side: only on an even value does it write, +1. */
+   while (cpu_turns < HANDOFF_ROUNDS && kt_now() < h.deadline &&
+          !__atomic_load_n(&h.dev_err, __ATOMIC_ACQUIRE)) {
+      uint64_t v = __atomic_load_n(h.seq, __ATOMIC_ACQUIRE);
+
+      if (v < last)
+         cpu_backwards++;
+      last = v;
+      if (v & 1) {
+         nanosleep(&nap, NULL);  /* leave the device a window */
+         continue;
+      }
+      if (v != 2ull * cpu_turns)
+         KT_FAIL("CPU turn %u found %" PRIu64 ", want %u", cpu_turns, v,
+                 2 * cpu_turns);
+      __atomic_store_n(h.seq, v + 1, __ATOMIC_RELEASE);
+      cpu_turns++;
+   }
+   pthread_join(th, NULL);
+   started = false;
+   printf("# %u CPU turns, %u device turns, %u device polls\n", cpu_turns,
+          h.dev_turns, h.dev_polls);
+   if (h.dev_err)
+      KT_FAIL("device side: %s", nvsvm_error_name(h.dev_err));
+   KT_ASSERT_EQ(cpu_turns, HANDOFF_ROUNDS);
+   KT_ASSERT_EQ(h.dev_turns, HANDOFF_ROUNDS);
+   KT_ASSERT_EQ(cpu_backwards, 0);
+   KT_ASSERT_EQ(h.dev_backwards, 0);
+   KT_ASSERT_EQ(h.seq[0], 2 * HANDOFF_ROUNDS);
+   res = PIGLIT_PASS;
+out:
+   if (started) {
+      __atomic_store_n(&h.stop, 1, __ATOMIC_RELAXED);
+      pthread_join(th, NULL);
+   }
+   nvsvm_device_close(h.dev);
+   if (h.seq)
+      munmap(h.seq, KT_PAGE);
+   return res;
+}
+
+/* ---------------------------------------------------------- neighbours */
+
+#define REGION (2u << 20)
+
+struct hammer {
+   volatile uint64_t *word;
+   double until;
+   uint64_t stores, faults;
+};
+
+/* A CPU thread storing to one page as fast as it can, faults counted. */
+static void *
+hammer_thread(void *arg)
+{
+   struct hammer *hm = arg;
+   uint64_t f0 = kt_minflt_thread();
+
+   while (kt_now() < hm->until) {
+      for (int i = 0; i < 1000; i++)
+         *hm->word = hm->stores++;
+   }
+   hm->faults = kt_minflt_thread() - f0;
+   return NULL;
+}
+
+/*
+ * Hammer one page while the device converts page A again and again;
+ * returns the hammer's faults and the device's conversions.
+ */
+static int
+hammer_while_converting(struct nvsvm_device *dev, unsigned char *a,
+                        unsigned char *target, double secs,
+                        struct hammer *hm, unsigned *conversions,
+                        unsigned *refused)
+{
+   pthread_t th;
+   int ret = 0;
+
+   hm->word = (volatile uint64_t *)target;
+   hm->stores = 0;
+   hm->until = kt_now() + secs;
+   *conversions = 0;
+   *refused = 0;
+   if (pthread_create(&th, NULL, hammer_thread, hm) != 0)
+      return -EAGAIN;
+   while (kt_now() < hm->until) {
+      int r = nvsvm_device_atomic_fault(dev, a, KT_PAGE, NULL);
+
+      if (r == 0) {
+         (*conversions)++;
+      } else if (r == -EBUSY || r == -ENOENT) {
+         (*refused)++;   /* the hammer took page A back first */
+      } else {
+         ret = r;
+         break;
+      }
+      sched_yield();
+   }
+   pthread_join(th, NULL);
+   return ret;
+}
+
+static enum piglit_result
+neighbour_page_in_same_2m_region_takes_no_faults(void *data)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   unsigned char *map = NULL, *region;
+   struct hammer near = { 0 }, same = { 0 };
+   unsigned conv_b, refused_b, conv_a, refused_a;
+
+   (void)data;
+   map = mmap(NULL, 2 * REGION, PROT_READ | PROT_WRITE,
+              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+   KT_ASSERT(map != MAP_FAILED);
+   region = (unsigned char *)(((uintptr_t)map + REGION - 1) &
+                              ~(uintptr_t)(REGION - 1));
+   KT_ASSERT_EQ(madvise(region, REGION, MADV_NOHUGEPAGE), 0);
+   memset(region, 1, REGION);
+   KT_OPEN(KT_DEV0, &dev);
+
+   /* Page B (7 pages after A, same 2 MiB region): the 4 KiB promise. */
+   KT_OK(hammer_while_converting(dev, region, region + 7 * KT_PAGE, 1.0,
+                                 &near, &conv_b, &refused_b));
+   /* Control: hammering A itself must show the ping-pong. */
+   KT_OK(hammer_while_converting(dev, region, region, 1.0, &same, &conv_a,
+                                 &refused_a));
+   printf("# page B: %" PRIu64 " stores, %" PRIu64 " faults while the "
+          "device converted A %u times\n", near.stores, near.faults, conv_b);
+   printf("# page A: %" PRIu64 " stores, %" PRIu64 " faults while the "
+          "device converted A %u times (%u refused)\n", same.stores,
+          same.faults, conv_a, refused_a);
+   KT_ASSERT_GE(conv_b, 50);
+   KT_ASSERT_EQ(refused_b, 0);
+   KT_ASSERT_LE(near.faults, 2);
+   /* The control sees it: each conversion the hammer undoes is a fault. */
+   KT_ASSERT_GE(conv_a, 10);
+   KT_ASSERT_GE(same.faults, conv_a / 2);
+   res = PIGLIT_PASS;
+out:
+   nvsvm_device_close(dev);
+   if (map && map != MAP_FAILED)
+      munmap(map, 2 * REGION);
+   return res;
+}
+
+int
+main(int argc, char **argv)
+{
+   static const struct piglit_subtest tests[] = {
+      { "ownership_pingpong_device_sees_every_cpu_store",
+        ownership_pingpong_device_sees_every_cpu_store },
+      { "handoff_pingpong_sequence_strictly_increases_nothing_lost",
+        handoff_pingpong_sequence_strictly_increases_nothing_lost },
+      { "neighbour_page_in_same_2m_region_takes_no_faults",
+        neighbour_page_in_same_2m_region_takes_no_faults },
+   };
+   struct kt_ctx ctx;
+
+   kt_kernel_get(&ctx.k);
+   printf("# kernel %s (%s)\n", ctx.k.release, ctx.k.version);
+   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]), &ctx,
+                              argc, argv);
+}

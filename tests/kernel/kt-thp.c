@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel-path scenarios: transparent huge pages. Kernels up to 6.14 refuse
+ * to make a THP-backed page device-exclusive; the library warns about it
+ * and MADV_NOHUGEPAGE is the rule that makes conversion work.
+ */
+
+#include "kt_common.h"
+
+struct kt_ctx {
+   struct kt_kernel k;
+};
+
+#define HPAGE (2u << 20)
+
+/* A 2 MiB-aligned 2 MiB window inside a 4 MiB mapping. */
+static unsigned char *
+map_aligned_2m(unsigned char **map)
+{
+   *map = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+   if (*map == MAP_FAILED) {
+      *map = NULL;
+      return NULL;
+   }
+   return (unsigned char *)(((uintptr_t)*map + HPAGE - 1) &
+                            ~(uintptr_t)(HPAGE - 1));
+}
+
+/* "always [madvise] never" -> "madvise". */
+static void
+thp_mode(char *out, size_t n)
+{
+   char line[128] = "";
+   FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+   char *a, *b;
+
+   snprintf(out, n, "absent");
+   if (!f)
+      return;
+   if (fgets(line, sizeof(line), f) && (a = strchr(line, '[')) &&
+       (b = strchr(a, ']'))) {
+      *b = '\0';
+      snprintf(out, n, "%s", a + 1);
+   }
+   fclose(f);
+}
+
+/*
+ * A fresh THP-backed, 2 MiB-aligned window filled with the pattern, or
+ * NULL with *why set when this kernel gives us no huge page.
+ */
+static unsigned char *
+thp_fresh(unsigned char **map, uint64_t salt, const char **why)
+{
+   static char reason[160];
+   struct nvsvm_range_report rep;
+   unsigned char *hp;
+   char mode[32];
+
+   *why = NULL;
+   thp_mode(mode, sizeof(mode));
+   if (strcmp(mode, "always") != 0 && strcmp(mode, "madvise") != 0) {
+      snprintf(reason, sizeof(reason),
+               "transparent huge pages are '%s' on this kernel", mode);
+      *why = reason;
+      return NULL;
+   }
+   hp = map_aligned_2m(map);
+   if (!hp)
+      return NULL;
+   madvise(hp, HPAGE, MADV_HUGEPAGE);
+   kt_fill(hp, HPAGE / KT_PAGE, salt);
+   if (nvsvm_range_check(hp, HPAGE, 0, &rep) != 0 ||
+       !(rep.warnings & NVSVM_RANGE_WARN_THP)) {
+      *why = "the kernel backed the MADV_HUGEPAGE range with 4 KiB pages "
+             "(no free huge page), so no THP to test";
+      return NULL;
+   }
+   return hp;
+}
+
+static unsigned
+count_exclusive(const unsigned char *p, unsigned npages)
+{
+   unsigned n = 0;
+
+   for (unsigned i = 0; i < npages; i++)
+      n += kt_pm_exclusive(p + i * KT_PAGE);
+   return n;
+}
+
+/*
+ * FACTS: up to 6.14 make_device_exclusive_range() skips tail pages of a
+ * large folio, so a range over a THP fails; the range check says why.
+ */
+static enum piglit_result
+thp_backed_range_refused_and_range_check_warns(void *data)
+{
+   static const struct kt_expect thp_whole[] = {
+      { "6.1", -EBUSY }, { "6.6", -EBUSY }, { "6.12", -EBUSY }, { NULL, 0 },
+   };
+   static const struct kt_expect thp_tail[] = {
+      { "6.1", -EBUSY }, { "6.6", -EBUSY }, { "6.12", -EBUSY }, { NULL, 0 },
+   };
+   struct kt_ctx *ctx = data;
+   enum piglit_result res = PIGLIT_FAIL, r2;
+   struct nvsvm_device *dev = NULL;
+   struct nvsvm_range_report rep;
+   unsigned char *map = NULL, *hp;
+   const char *why;
+   int ret_whole, ret_tail;
+
+   hp = thp_fresh(&map, 0x31, &why);
+   if (!hp && why)
+      KT_SKIP("%s", why);
+   KT_ASSERT(hp);
+   KT_OK(nvsvm_range_check(hp, HPAGE, 0, &rep));
+   KT_ASSERT(rep.warnings & NVSVM_RANGE_WARN_THP);
+   printf("# range check: %s\n",
+          nvsvm_range_warning_str(NVSVM_RANGE_WARN_THP));
+   KT_OPEN(KT_DEV0, &dev);
+
+   ret_tail = nvsvm_device_atomic_fault(dev, hp + 5 * KT_PAGE, KT_PAGE,
+                                        NULL);
+   ret_whole = nvsvm_device_atomic_fault(dev, hp, HPAGE, NULL);
+   printf("# THP tail page: %s, whole 2 MiB: %s\n",
+          nvsvm_error_name(ret_tail), nvsvm_error_name(ret_whole));
+   res = kt_recorded(&ctx->k, "convert one THP tail page", thp_tail,
+                     ret_tail);
+   r2 = kt_recorded(&ctx->k, "convert a whole THP", thp_whole, ret_whole);
+   res = kt_worst(res, r2);
+   /* A refused conversion leaves the CPU's data as it was. */
+   if (kt_check_fill(hp, HPAGE / KT_PAGE, 0x31) >= 0)
+      KT_FAIL("data changed by a refused conversion");
+out:
+   nvsvm_device_close(dev);
+   if (map)
+      munmap(map, 2 * HPAGE);
+   return res;
+}
+
+/*
+ * Measured on 6.12: the head page of a THP does convert, and the rmap
+ * walk then replaces every PTE of the folio: all 512 pages go to the
+ * device, so a CPU touch anywhere in the 2 MiB takes it back. On THP the
+ * ping-pong granularity is 2 MiB, not 4 KiB: another reason for the
+ * MADV_NOHUGEPAGE rule.
+ */
+static enum piglit_result
+thp_head_page_conversion_takes_whole_2m(void *data)
+{
+   static const struct kt_expect head[] = {
+      { "6.1", 0 }, { "6.6", 0 }, { "6.12", 0 }, { NULL, 0 },
+   };
+   static const struct kt_expect ptes[] = {
+      { "6.1", 512 }, { "6.6", 512 }, { "6.12", 512 }, { NULL, 0 },
+   };
+   struct kt_ctx *ctx = data;
+   enum piglit_result res = PIGLIT_FAIL, r2;
+   struct nvsvm_device *dev = NULL;
+   unsigned char *map = NULL, *hp;
+   const char *why;
+   unsigned n;
+   int ret;
+
+   hp = thp_fresh(&map, 0x33, &why);
+   if (!hp && why)
+      KT_SKIP("%s", why);
+   KT_ASSERT(hp);
+   KT_OPEN(KT_DEV0, &dev);
+
+   ret = nvsvm_device_atomic_fault(dev, hp, KT_PAGE, NULL);
+   n = count_exclusive(hp, HPAGE / KT_PAGE);
+   printf("# THP head page: %s; %u of 512 PTEs now device-exclusive\n",
+          nvsvm_error_name(ret), n);
+   res = kt_recorded(&ctx->k, "convert THP head page", head, ret);
+   r2 = kt_recorded(&ctx->k, "PTEs exclusive after head conversion", ptes,
+                    n);
+   res = kt_worst(res, r2);
+   if (ret == 0 && n > 1) {
+      /* Touching a page the device never asked for takes it back. */
+      KT_ASSERT_EQ(*(volatile uint64_t *)(hp + 7 * KT_PAGE),
+                   kt_pattern(7, 0, 0x33));
+      KT_ASSERT_EQ(count_exclusive(hp, HPAGE / KT_PAGE), n - 1);
+      KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, hp, KT_PAGE), 1);
+   }
+   if (kt_check_fill(hp, HPAGE / KT_PAGE, 0x33) >= 0)
+      KT_FAIL("data changed under the head-page conversion");
+out:
+   nvsvm_device_close(dev);
+   if (map)
+      munmap(map, 2 * HPAGE);
+   return res;
+}
+
+static enum piglit_result
+nohugepage_fresh_range_converts_every_page(void *data)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   struct nvsvm_range_report rep;
+   unsigned char *map = NULL, *hp, *copy = malloc(HPAGE);
+   long bad;
+
+   (void)data;
+   KT_ASSERT(copy);
+   hp = map_aligned_2m(&map);
+   KT_ASSERT(hp);
+   KT_ASSERT_EQ(madvise(hp, HPAGE, MADV_NOHUGEPAGE), 0);
+   kt_fill(hp, HPAGE / KT_PAGE, 0x32);
+   KT_OPEN(KT_DEV0, &dev);
+
+   KT_OK(nvsvm_range_check(hp, HPAGE, 0, &rep));
+   KT_ASSERT_EQ(rep.warnings & (NVSVM_RANGE_WARN_THP |
+                                NVSVM_RANGE_WARN_THP_ELIGIBLE), 0);
+   KT_OK(nvsvm_device_atomic_fault(dev, hp, HPAGE, copy));
+   bad = kt_check_fill(copy, HPAGE / KT_PAGE, 0x32);
+   if (bad >= 0)
+      KT_FAIL("device copy differs at word %ld", bad);
+   for (unsigned i = 0; i < HPAGE / KT_PAGE; i++)
+      if (!kt_pm_exclusive(hp + i * KT_PAGE))
+         KT_FAIL("page %u of 512 not exclusive", i);
+   res = PIGLIT_PASS;
+out:
+   nvsvm_device_close(dev);
+   if (map)
+      munmap(map, 2 * HPAGE);
+   free(copy);
+   return res;
+}
+
+int
+main(int argc, char **argv)
+{
+   static const struct piglit_subtest tests[] = {
+      { "thp_backed_range_refused_and_range_check_warns",
+        thp_backed_range_refused_and_range_check_warns },
+      { "thp_head_page_conversion_takes_whole_2m",
+        thp_head_page_conversion_takes_whole_2m },
+      { "nohugepage_fresh_range_converts_every_page",
+        nohugepage_fresh_range_converts_every_page },
+   };
+   struct kt_ctx ctx;
+
+   kt_kernel_get(&ctx.k);
+   printf("# kernel %s (%s)\n", ctx.k.release, ctx.k.version);
+   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]), &ctx,
+                              argc, argv);
+}
