@@ -4,6 +4,8 @@
 # Debian's linux-source-X package: tinyconfig + kernel/config fragments.
 #
 # usage: kernel-build.sh --kernel 6.12|6.1 [--debug] [--print-tree|--print-bzimage]
+#                        [--config-only]
+#   --config-only  configure and verify the fragments, do not compile
 #
 # Cache: $NVSVM_CACHE, default /var/cache/nvsvm as root, else
 # ${XDG_CACHE_HOME:-~/.cache}/nvsvm. One source unpack per package version,
@@ -11,6 +13,9 @@
 # A tree is usable only once its .nvsvm-built stamp exists; a lock keeps two
 # builds of one key apart. Set NVSVM_JOBS to change the -j2 default.
 set -euo pipefail
+# The whole script is one block: bash reads it completely before running,
+# so editing this file cannot derail a build or VM already running.
+{
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -18,7 +23,7 @@ confdir=$root/kernel/config
 
 usage()
 {
-   sed -n '5,6p' "$0" | sed 's/^# //' >&2
+   sed -n '6,8p' "$0" | sed 's/^# //' >&2
    exit 2
 }
 
@@ -28,13 +33,14 @@ die()
    exit 1
 }
 
-kver='' flavour=base print=''
+kver='' flavour=base print='' config_only=''
 while [ $# -gt 0 ]; do
    case "$1" in
    --kernel) [ $# -ge 2 ] || usage; kver=$2; shift 2 ;;
    --debug) flavour=debug; shift ;;
    --print-tree) print=tree; shift ;;
    --print-bzimage) print=bzimage; shift ;;
+   --config-only) config_only=1; shift ;;
    -h|--help) usage ;;
    *) echo "kernel-build: unknown argument '$1'" >&2; usage ;;
    esac
@@ -154,6 +160,10 @@ done < <(cat "${frags[@]}")
 [ "$missing" -eq 0 ] ||
    die "$missing fragment setting(s) did not survive olddefconfig (unmet dependencies?)"
 say "config verified: every fragment setting is in .config"
+if [ -n "$config_only" ]; then
+   say "configured only (--config-only): $tree/.config"
+   exit 0
+fi
 
 jobs=${NVSVM_JOBS:-2}
 say "building bzImage and modules with -j$jobs (log: $log)"
@@ -187,3 +197,5 @@ elapsed=$(( $(date +%s) - start ))
 } >"$stamp"
 say "built in ${elapsed}s"
 report
+exit
+}

@@ -9,6 +9,9 @@
 # env:   NVSVM_VM_TIMEOUT (whole VM, default 1200 s), NVSVM_TEST_TIMEOUT
 #        (per test binary, default 120 s), BUILD_VM (default build-vm)
 set -uo pipefail
+# The whole script is one block: bash reads it completely before running,
+# so editing this file cannot derail a build or VM already running.
+{
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -87,3 +90,5 @@ fi
 f=$((f + extra))
 echo "$p passed, $f failed, $s skipped"
 [ "$f" -eq 0 ]
+exit
+}
