@@ -380,6 +380,114 @@ int
 nvsvm_device_get_stats(const struct nvsvm_device *dev,
                        struct nvsvm_device_stats *out);
 
+/* ------------------------------------------------ device programs (vsvm) */
+
+/*
+ * A test device that executes (vsvm) runs a small program on `lanes`
+ * device threads. Every access goes through the device page table and
+ * faults like a GPU access: atomics make the page device-exclusive.
+ * Other backends return -NVSVM_E_NOT_SUPPORTED. docs/vsvm.md has the
+ * semantics; they mirror the kernel's drm_vsvm_op.
+ */
+enum nvsvm_exec_opcode {
+   NVSVM_EXEC_LOAD = 1,   /* read:   r = *p */
+   NVSVM_EXEC_STORE = 2,  /* write:  *p = v */
+   NVSVM_EXEC_ADD = 3,    /* atomic: r = *p, *p += v */
+   NVSVM_EXEC_CAS = 4,    /* atomic: r = *p, if r == c then *p = v */
+   NVSVM_EXEC_XCHG = 5,   /* atomic: r = *p, *p = v */
+   NVSVM_EXEC_WAIT = 6,   /* read:   r = *p until r == c */
+};
+
+enum nvsvm_exec_op_flags {
+   NVSVM_EXEC_OP_64 = 1u << 0,    /* 8-byte word, else 4 */
+   NVSVM_EXEC_OP_SPIN = 1u << 1,  /* CAS: retry until it succeeds */
+   NVSVM_EXEC_OP_REG = 1u << 2,   /* v += r, the lane's last read */
+};
+
+#define NVSVM_EXEC_MAX_LANES 64u
+#define NVSVM_EXEC_MAX_OPS 16u
+
+/*
+ * Lane L, iteration I accesses addr + L*lane_stride + I*iter_stride with
+ * v = val + I*val_step, c = cmp + I*cmp_step; out, when set, gets r at
+ * out[L * iterations + I].
+ */
+struct nvsvm_exec_op {
+   uint32_t opcode;
+   uint32_t flags;
+   const volatile void *addr;
+   uint64_t lane_stride, iter_stride;
+   uint64_t val, val_step;
+   uint64_t cmp, cmp_step;
+   uint64_t *out;
+};
+
+struct nvsvm_lane_result {
+   uint64_t ops;        /* instructions completed */
+   uint64_t last;       /* r: last value read or fetched */
+   uint64_t cas_fail;   /* CAS that found another value */
+   uint64_t spins;      /* extra reads by WAIT / spinning CAS */
+   uint64_t faults;     /* device faults raised */
+   uint64_t ns;         /* lane run time */
+   int status;          /* 0, or why it stopped */
+   uint64_t fault_addr;
+};
+
+/* The device's counters (per file, or device-wide). */
+struct nvsvm_counters {
+   uint64_t faults_read, faults_write, faults_atomic;
+   uint64_t conversions;         /* pages made device-exclusive */
+   uint64_t conversion_refused;  /* the kernel gave no page (retried) */
+   uint64_t invalidations, entries_dropped;
+   uint64_t own_exclusive_ignored;
+   uint64_t notifier_retries, hmm_busy, timeouts;
+   uint64_t kills;               /* channels killed */
+   uint64_t migrate_to_dev, migrate_to_ram;  /* pages */
+   uint64_t device_ops, execs;
+};
+
+enum nvsvm_exec_flags {
+   /* Run the single lane on the calling thread: for latency loops. */
+   NVSVM_EXEC_INLINE = 1u << 0,
+};
+
+struct nvsvm_exec {
+   const struct nvsvm_exec_op *ops;
+   unsigned nops;                  /* 1..NVSVM_EXEC_MAX_OPS */
+   unsigned lanes;                 /* 1..NVSVM_EXEC_MAX_LANES */
+   uint64_t iterations;
+   unsigned timeout_ms;            /* 0: the device default (10 s) */
+   unsigned flags;                 /* enum nvsvm_exec_flags */
+   struct nvsvm_lane_result *results;  /* lanes entries, filled */
+   /* out: why the channel died (fault_status 0 when it did not) */
+   int fault_status;
+   unsigned fault_lane;
+   uint64_t fault_addr;
+   unsigned fault_access;          /* 0 read, 1 write, 2 atomic */
+   uint64_t elapsed_ns;
+   struct nvsvm_counters delta;    /* this device's counters during it */
+};
+
+/*
+ * Run a program. 0 when every lane finished; -EIO when a device fault
+ * could not be serviced and the channel was killed (see fault_*);
+ * -ETIMEDOUT when timeout_ms ran out; -EINVAL for a malformed program
+ * or no SVM_INIT. Results and delta are filled in every case.
+ */
+int
+nvsvm_device_exec(struct nvsvm_device *dev, struct nvsvm_exec *exec);
+
+/* Why a fault killed the channel, for an exec's fault_status. */
+const char *
+nvsvm_exec_fault_str(int fault_status);
+
+/* Counters of this device file and of the whole device; reset zeroes
+ * the file's after reading. Either pointer may be NULL. */
+int
+nvsvm_device_counters(struct nvsvm_device *dev, bool reset,
+                      struct nvsvm_counters *file,
+                      struct nvsvm_counters *device);
+
 #ifdef __cplusplus
 }
 #endif

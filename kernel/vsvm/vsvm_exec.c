@@ -28,7 +28,7 @@ struct vsvm_lane {
 /*
  * One EXEC. abort and running are atomics the lanes poll; the kill
  * record is written once, under kill_lock, by the first lane whose
- * fault failed.
+ * fault failed. timed_out and out_fault are set before abort is.
  */
 struct vsvm_exec_ctx {
 	struct vsvm_svmm *svmm;
@@ -36,10 +36,13 @@ struct vsvm_exec_ctx {
 	struct drm_vsvm_op ops[DRM_VSVM_MAX_OPS];
 	u32 nops;
 	u64 iterations;
+	unsigned long deadline;     /* jiffies */
 
 	atomic_t abort;
 	atomic_t running;
 	struct completion done;
+	bool timed_out;
+	bool out_fault;
 
 	spinlock_t kill_lock;
 	bool killed;
@@ -115,7 +118,8 @@ static int vsvm_lane_op(struct vsvm_lane *lane, const struct drm_vsvm_op *op,
 	bool is64 = op->flags & DRM_VSVM_OP_F_64;
 	struct vsvm_op_state st = { .op = op };
 	struct vsvm_access acc = {
-		.addr = op->addr + lane->index * op->lane_stride,
+		.addr = op->addr + lane->index * op->lane_stride +
+			iter * op->iter_stride,
 		.type = vsvm_op_access(op->opcode),
 		.fn = vsvm_op_fn,
 		.arg = &st,
@@ -159,6 +163,18 @@ static int vsvm_lane_op(struct vsvm_lane *lane, const struct drm_vsvm_op *op,
 		break;
 	}
 	lane->res.ops++;
+
+	if (op->out_ptr) {
+		u64 __user *out = u64_to_user_ptr(op->out_ptr);
+
+		/* The lane runs in the caller's mm: a plain user write. */
+		if (put_user(st.r, &out[lane->index * ctx->iterations + iter])) {
+			/* Not a device fault: EXEC fails, no channel dies. */
+			ctx->out_fault = true;
+			atomic_cmpxchg(&ctx->abort, 0, 1);
+			return -ECANCELED;
+		}
+	}
 	return 0;
 }
 
@@ -178,31 +194,46 @@ static void vsvm_exec_kill(struct vsvm_lane *lane, int status, u32 access)
 	atomic_cmpxchg(&ctx->abort, 0, 1);
 }
 
-static int vsvm_lane_fn(void *data)
+/* The program, iterations times; the work of one lane. */
+static void vsvm_lane_run(struct vsvm_lane *lane)
 {
-	struct vsvm_lane *lane = data;
 	struct vsvm_exec_ctx *ctx = lane->ctx;
 	u64 t0 = ktime_get_ns();
 	u64 iter;
 	u32 k = 0;
 	int ret = 0;
 
-	/* The lane works for the process that owns the address space. */
-	kthread_use_mm(ctx->mm);
 	for (iter = 0; iter < ctx->iterations && !ret; iter++) {
 		for (k = 0; k < ctx->nops; k++) {
+			if (time_after(jiffies, ctx->deadline)) {
+				ctx->timed_out = true;
+				atomic_cmpxchg(&ctx->abort, 0, 1);
+			}
+			if (fatal_signal_pending(current))
+				atomic_cmpxchg(&ctx->abort, 0, 1);
 			ret = vsvm_lane_op(lane, &ctx->ops[k], iter);
 			if (ret)
 				break;
 			cond_resched();
 		}
 	}
-	kthread_unuse_mm(ctx->mm);
 
 	lane->res.ns = ktime_get_ns() - t0;
 	lane->res.status = ret;
 	if (ret && ret != -ECANCELED)
 		vsvm_exec_kill(lane, ret, vsvm_op_access(ctx->ops[k].opcode));
+}
+
+static int vsvm_lane_fn(void *data)
+{
+	struct vsvm_lane *lane = data;
+	struct vsvm_exec_ctx *ctx = lane->ctx;
+
+	/* The lane works for the process that owns the address space. */
+	kthread_use_mm(ctx->mm);
+	vsvm_lane_run(lane);
+	kthread_unuse_mm(ctx->mm);
+
 	if (atomic_dec_and_test(&ctx->running))
 		complete(&ctx->done);
 
@@ -241,47 +272,66 @@ static void vsvm_exec_stop_lanes(struct vsvm_exec_ctx *ctx, u32 n)
 		kthread_stop(ctx->lanes[i].task);
 }
 
-static int vsvm_exec_run(struct vsvm_exec_ctx *ctx, u32 lanes,
-			 u32 timeout_ms)
+static int vsvm_exec_status(struct vsvm_exec_ctx *ctx)
 {
-	long left;
+	if (ctx->killed)
+		return -EIO;
+	if (ctx->out_fault)
+		return -EFAULT;
+	if (ctx->timed_out)
+		return -ETIMEDOUT;
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	return 0;
+}
+
+static int vsvm_exec_run(struct vsvm_exec_ctx *ctx, u32 lanes,
+			 bool inline_lane)
+{
+	long left, rem;
 	u32 i;
 
 	for (i = 0; i < lanes; i++) {
-		struct vsvm_lane *lane = &ctx->lanes[i];
+		ctx->lanes[i].ctx = ctx;
+		ctx->lanes[i].index = i;
+	}
+	if (inline_lane) {
+		vsvm_lane_run(&ctx->lanes[0]);
+		return vsvm_exec_status(ctx);
+	}
+
+	for (i = 0; i < lanes; i++) {
 		struct task_struct *task;
 
-		lane->ctx = ctx;
-		lane->index = i;
-		task = kthread_create(vsvm_lane_fn, lane, "vsvm-lane%u", i);
+		task = kthread_create(vsvm_lane_fn, &ctx->lanes[i],
+				      "vsvm-lane%u", i);
 		if (IS_ERR(task)) {
 			/* Never woken: kthread_stop() skips their function. */
 			vsvm_exec_stop_lanes(ctx, i);
 			return PTR_ERR(task);
 		}
-		lane->task = task;
+		ctx->lanes[i].task = task;
 	}
 
 	atomic_set(&ctx->running, lanes);
 	for (i = 0; i < lanes; i++)
 		wake_up_process(ctx->lanes[i].task);
 
-	left = wait_for_completion_killable_timeout(&ctx->done,
-					msecs_to_jiffies(timeout_ms));
+	/*
+	 * Lanes stop themselves at the deadline; the wait only has to cover
+	 * a fault in flight (HMM_RANGE_DEFAULT_TIMEOUT) beyond it.
+	 */
+	rem = max_t(long, (long)(ctx->deadline - jiffies), 0);
+	left = wait_for_completion_killable_timeout(&ctx->done, rem + 2 * HZ);
 	if (left <= 0) {
+		if (!left)
+			ctx->timed_out = true;
 		/* Every lane loop polls abort; every fault is time-bounded. */
 		atomic_cmpxchg(&ctx->abort, 0, 1);
 		wait_for_completion(&ctx->done);
 	}
 	vsvm_exec_stop_lanes(ctx, lanes);
-
-	if (ctx->killed)
-		return -EIO;
-	if (left < 0)
-		return -EINTR;
-	if (left == 0)
-		return -ETIMEDOUT;
-	return 0;
+	return vsvm_exec_status(ctx);
 }
 
 int vsvm_exec_ioctl(struct drm_device *drm, void *data,
@@ -297,6 +347,7 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data,
 	u64 *b = (u64 *)&before, *a = (u64 *)&after, *d;
 	u64 t0, ops = 0;
 	u32 i, timeout_ms;
+	bool inline_lane;
 	int ret;
 
 	args->fault_status = 0;
@@ -309,9 +360,13 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data,
 
 	if (!svmm)
 		return -EINVAL;
-	if (args->flags || !args->nops || args->nops > DRM_VSVM_MAX_OPS ||
-	    !args->lanes || args->lanes > DRM_VSVM_MAX_LANES ||
+	if ((args->flags & ~DRM_VSVM_EXEC_F_INLINE) || !args->nops ||
+	    args->nops > DRM_VSVM_MAX_OPS || !args->lanes ||
+	    args->lanes > DRM_VSVM_MAX_LANES ||
 	    args->timeout_ms > DRM_VSVM_MAX_TIMEOUT_MS)
+		return -EINVAL;
+	inline_lane = args->flags & DRM_VSVM_EXEC_F_INLINE;
+	if (inline_lane && args->lanes != 1)
 		return -EINVAL;
 	timeout_ms = args->timeout_ms ?: DRM_VSVM_DEFAULT_TIMEOUT_MS;
 
@@ -332,6 +387,7 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data,
 	ctx->mm = svmm->notifier.mm;
 	ctx->nops = args->nops;
 	ctx->iterations = args->iterations;
+	ctx->deadline = jiffies + msecs_to_jiffies(timeout_ms);
 	init_completion(&ctx->done);
 	spin_lock_init(&ctx->kill_lock);
 
@@ -343,10 +399,12 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data,
 
 	vsvm_counters_read(&svmm->ctr, &before);
 	t0 = ktime_get_ns();
-	ret = vsvm_exec_run(ctx, args->lanes, timeout_ms);
+	ret = vsvm_exec_run(ctx, args->lanes, inline_lane);
 	args->elapsed_ns = ktime_get_ns() - t0;
 	mmput(ctx->mm);
-	if (ret && ret != -EIO && ret != -ETIMEDOUT && ret != -EINTR)
+	/* Lanes never started: nothing ran, nothing to report. */
+	if (ret && ret != -EIO && ret != -ETIMEDOUT && ret != -EINTR &&
+	    ret != -EFAULT)
 		goto out_free;
 
 	for (i = 0; i < args->lanes; i++)

@@ -11,6 +11,7 @@
 static const struct nvsvm_backend_ops *const nvsvm_backends[] = {
    &nvsvm_backend_hmm,      /* no DRM ioctl reaches a dmirror */
    &nvsvm_backend_nouveau,
+   &nvsvm_backend_vsvm,     /* nouveau's probe wants driver "nouveau" */
 };
 
 int

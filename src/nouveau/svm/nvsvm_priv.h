@@ -60,6 +60,11 @@ struct nvsvm_backend_ops {
     */
    int (*device_convert)(struct nvsvm_device *dev, uint64_t addr,
                          uint64_t npages, uint64_t *seen);
+
+   /* Device programs and counters (vsvm's EXEC and STATS). */
+   int (*exec)(struct nvsvm_device *dev, struct nvsvm_exec *exec);
+   int (*stats)(struct nvsvm_device *dev, bool reset,
+                struct nvsvm_counters *file, struct nvsvm_counters *device);
 };
 
 struct nvsvm_device {
@@ -76,6 +81,7 @@ struct nvsvm_device {
 
 extern const struct nvsvm_backend_ops nvsvm_backend_nouveau;
 extern const struct nvsvm_backend_ops nvsvm_backend_hmm;
+extern const struct nvsvm_backend_ops nvsvm_backend_vsvm;
 
 /*
  * nouveau's SVM uAPI, exported so that backends speaking the same ioctl

@@ -73,18 +73,22 @@ enum drm_vsvm_opcode {
 
 /*
  * One instruction. For lane L in iteration I it accesses
- * addr + L * lane_stride with v = val + I * val_step and
- * c = cmp + I * cmp_step (wrapping arithmetic).
+ * addr + L * lane_stride + I * iter_stride with v = val + I * val_step and
+ * c = cmp + I * cmp_step (wrapping arithmetic). When out_ptr is not 0,
+ * r after the access is stored at the __u64 out_ptr[L * iterations + I]
+ * (by the lane's CPU side, through the caller's own mapping).
  */
 struct drm_vsvm_op {
 	__u32 opcode;
 	__u32 flags;
 	__u64 addr;
 	__u64 lane_stride;
+	__u64 iter_stride;
 	__u64 val;
 	__u64 val_step;
 	__u64 cmp;
 	__u64 cmp_step;
+	__u64 out_ptr;
 };
 
 /* Access types, as nouveau's fault buffer numbers them. */
@@ -126,12 +130,19 @@ struct drm_vsvm_lane_result {
 };
 
 /*
+ * Run the lane on the calling thread instead of a kernel thread (lanes
+ * must be 1): no thread start-up in the timing, for latency loops.
+ */
+#define DRM_VSVM_EXEC_F_INLINE (1u << 0)
+
+/*
  * Run a program on lanes kernel threads, iterations times each, against
  * the SVM_INIT caller's address space. Returns 0 when every lane ran to
  * the end; -EIO when a fault could not be serviced and the channel was
  * killed (fault_* say which and why: -EBUSY timeout, -EFAULT no valid
  * mapping, -EINVAL page refused by the kernel, -ENOMEM); -ETIMEDOUT when
- * timeout_ms ran out first. Lane results are written in every case.
+ * timeout_ms ran out first; -EFAULT when an out_ptr could not be
+ * written. Lane results are written in every case.
  */
 struct drm_vsvm_exec {
 	__u64 ops_ptr;      /* in: struct drm_vsvm_op[nops] */
@@ -140,7 +151,7 @@ struct drm_vsvm_exec {
 	__u32 lanes;
 	__u64 iterations;
 	__u32 timeout_ms;   /* 0: DRM_VSVM_DEFAULT_TIMEOUT_MS */
-	__u32 flags;        /* must be 0 */
+	__u32 flags;        /* DRM_VSVM_EXEC_F_* */
 	/* out */
 	__s32 fault_status;
 	__u32 fault_lane;
