@@ -350,6 +350,37 @@ hmm_dev_write(struct nvsvm_device *dev, uint64_t addr, uint64_t npages,
    return hmm_ioctl(dev, hmm_uapi(dev)->write, &cmd);
 }
 
+/*
+ * MIGRATE_TO_DEV's cpages counts the pages the device can read back
+ * afterwards, which includes pages it already held exclusive and never
+ * moved; count what really sits in device memory from a snapshot.
+ */
+static int
+hmm_count_in_dev_mem(struct nvsvm_device *dev, uint64_t addr,
+                     uint64_t npages, uint64_t *count)
+{
+   uint8_t perms[64];
+   int ret;
+
+   *count = 0;
+   for (uint64_t done = 0; done < npages;) {
+      uint64_t n = npages - done < 64 ? npages - done : 64;
+      struct nvsvm_hmm_cmd cmd = {
+         .addr = addr + done * NVSVM_PAGE_SIZE,
+         .ptr = (uintptr_t)perms,
+         .npages = n,
+      };
+
+      ret = hmm_ioctl(dev, hmm_uapi(dev)->snapshot, &cmd);
+      if (ret)
+         return ret;
+      for (uint64_t i = 0; i < n; i++)
+         *count += (perms[i] & 0xf0) == NVSVM_SNAP_DEV_PRIVATE_LOCAL;
+      done += n;
+   }
+   return 0;
+}
+
 static int
 hmm_migrate_to_dev_mem(struct nvsvm_device *dev, uint64_t addr,
                        uint64_t npages, uint64_t *migrated)
@@ -358,16 +389,17 @@ hmm_migrate_to_dev_mem(struct nvsvm_device *dev, uint64_t addr,
    struct nvsvm_hmm_cmd cmd = { .addr = addr, .npages = npages };
    int ret;
 
-   /* The device copies what it migrated back for verification. */
+   *migrated = 0;
+   /* The device copies what it holds back for verification. */
    ret = hmm_bounce_get(&b, NULL, npages);
    if (ret)
       return ret;
    cmd.ptr = (uintptr_t)b.ptr;
    ret = hmm_ioctl(dev, hmm_uapi(dev)->migrate_to_dev, &cmd);
    free(b.heap);
-   if (migrated)
-      *migrated = cmd.cpages;
-   return ret;
+   if (ret)
+      return ret;
+   return hmm_count_in_dev_mem(dev, addr, npages, migrated);
 }
 
 static int
@@ -377,9 +409,9 @@ hmm_migrate_to_sys_mem(struct nvsvm_device *dev, uint64_t addr,
    struct nvsvm_hmm_cmd cmd = { .addr = addr, .npages = npages };
    int ret;
 
+   /* Here cpages is exact: pages migrate_vma really moved home. */
    ret = hmm_ioctl(dev, hmm_uapi(dev)->migrate_to_sys, &cmd);
-   if (migrated)
-      *migrated = cmd.cpages;
+   *migrated = cmd.cpages;
    return ret;
 }
 
