@@ -44,14 +44,14 @@ if [ $changed -eq 0 ] && [ -f "$out/vsvm.ko" ] &&
   exit 0
 fi
 
-make -C "$tree" M="$src" -j2 modules >"$out/build.log" 2>&1 || {
-  cat "$out/build.log" >&2
+make -C "$tree" M="$src" -j2 modules >"$out/make.log" 2>&1 || {
+  cat "$out/make.log" >&2
   echo "vsvm: module build failed against $tree" >&2
   exit 1
 }
 # Warnings are errors here, as -Werror is for the userspace build.
-if grep -qi 'warning' "$out/build.log"; then
-  grep -i -B2 -A4 'warning' "$out/build.log" >&2
+if grep -qi 'warning' "$out/make.log"; then
+  grep -i -B2 -A4 'warning' "$out/make.log" >&2
   echo "vsvm: module build has warnings" >&2
   exit 1
 fi

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vsvm scenarios: CPU threads and device lanes doing atomics on the same
+ * memory. Totals must be exact (no lost update) and the page ownership
+ * conversions are counted, shared page against one page per counter.
+ */
+
+#include "vt_common.h"
+
+#define LANES 4u
+#define CPU_THREADS 2u
+#define TOTAL_OPS_MIN 1000000ull
+#define RACE_LIMIT_S 60.0
+
+/* A CPU thread adding 1 to its counters until the device is done. */
+struct cpu_racer {
+   pthread_t thread;
+   uint64_t *words[LANES + CPU_THREADS];  /* counters it cycles over */
+   unsigned nwords;
+   uint64_t adds[LANES + CPU_THREADS];    /* adds per counter */
+   uint64_t min_ops;
+   const struct vt_async_exec *device;
+   pthread_barrier_t *start;
+   bool timed_out;
+};
+
+static void *
+cpu_racer_main(void *arg)
+{
+   struct cpu_racer *c = arg;
+   double deadline;
+   uint64_t ops = 0;
+
+   pthread_barrier_wait(c->start);
+   deadline = vt_now() + RACE_LIMIT_S;
+   for (unsigned i = 0;; i = (i + 1) % c->nwords) {
+      __atomic_fetch_add(c->words[i], 1, __ATOMIC_SEQ_CST);
+      c->adds[i]++;
+      ops++;
+      if ((ops & 1023) == 0) {
+         if (ops >= c->min_ops && vt_exec_done(c->device))
+            break;
+         if (vt_now() > deadline) {
+            c->timed_out = true;
+            break;
+         }
+      }
+   }
+   return NULL;
+}
+
+/*
+ * Race: lanes add 1 to lane_words (lane L at lane_words + L * stride),
+ * iterations times each, while CPU thread t adds to its own word list.
+ */
+struct race {
+   struct nvsvm_device *dev;
+   volatile uint64_t *lane_words;
+   uint64_t lane_stride;
+   uint64_t iterations;
+   struct cpu_racer cpu[CPU_THREADS];
+   struct nvsvm_exec exec;
+   struct nvsvm_lane_result results[LANES];
+   int ret;
+   uint64_t cpu_ops;
+};
+
+static int
+race_run(struct race *r)
+{
+   struct nvsvm_exec_op op = vt_op(NVSVM_EXEC_ADD, r->lane_words,
+                                   r->lane_stride, 1);
+   struct vt_async_exec dev_run;
+   pthread_barrier_t start;
+   int ret;
+
+   memset(&r->exec, 0, sizeof(r->exec));
+   r->exec.ops = &op;
+   r->exec.nops = 1;
+   r->exec.lanes = LANES;
+   r->exec.iterations = r->iterations;
+   r->exec.timeout_ms = (unsigned)(RACE_LIMIT_S * 1000);
+   r->exec.results = r->results;
+
+   pthread_barrier_init(&start, NULL, CPU_THREADS + 1);
+   dev_run.done = 0;
+   for (unsigned t = 0; t < CPU_THREADS; t++) {
+      r->cpu[t].device = &dev_run;
+      r->cpu[t].start = &start;
+      ret = -pthread_create(&r->cpu[t].thread, NULL, cpu_racer_main,
+                            &r->cpu[t]);
+      if (ret)
+         return ret;   /* a thread that never starts: the test fails */
+   }
+   ret = vt_exec_start(&dev_run, r->dev, &r->exec);
+   pthread_barrier_wait(&start);
+   if (ret == 0)
+      r->ret = vt_exec_join(&dev_run);
+   else
+      __atomic_store_n(&dev_run.done, 1, __ATOMIC_RELEASE);
+   r->cpu_ops = 0;
+   for (unsigned t = 0; t < CPU_THREADS; t++) {
+      pthread_join(r->cpu[t].thread, NULL);
+      for (unsigned i = 0; i < r->cpu[t].nwords; i++)
+         r->cpu_ops += r->cpu[t].adds[i];
+   }
+   pthread_barrier_destroy(&start);
+   return ret;
+}
+
+/*
+ * Four counters on one page; lane L adds to counter L, each CPU thread
+ * adds to all four in turn. At least 10^6 adds in all; every counter
+ * must equal the adds made to it, and the page must have moved between
+ * CPU and device more than once.
+ */
+static enum piglit_result
+concurrent_atomics_on_one_page_are_exact(void *ctx)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   uint64_t *page = NULL;
+   struct race r;
+   uint64_t device_ops = 0, total;
+
+   (void)ctx;
+   memset(&r, 0, sizeof(r));
+   VT_OPEN(&dev, true);
+   page = vt_map(1);
+   VT_ASSERT(page);
+
+   r.dev = dev;
+   r.lane_words = page;
+   r.lane_stride = 64;    /* counter L at byte 64 * L */
+   r.iterations = 50000;
+   for (unsigned t = 0; t < CPU_THREADS; t++) {
+      r.cpu[t].nwords = LANES;
+      for (unsigned i = 0; i < LANES; i++)
+         r.cpu[t].words[i] = &page[i * 8];
+      r.cpu[t].min_ops = (TOTAL_OPS_MIN - LANES * r.iterations) /
+                         CPU_THREADS + 1;
+   }
+   VT_OK(race_run(&r));
+   vt_report_exec("one page", &r.exec, r.ret);
+   VT_OK(r.ret);
+   for (unsigned t = 0; t < CPU_THREADS; t++)
+      VT_ASSERT(!r.cpu[t].timed_out);
+
+   for (unsigned l = 0; l < LANES; l++) {
+      VT_ASSERT_EQ(r.results[l].status, 0);
+      VT_ASSERT_EQ(r.results[l].ops, r.iterations);
+      device_ops += r.results[l].ops;
+   }
+   for (unsigned i = 0; i < LANES; i++) {
+      uint64_t want = r.iterations;
+
+      for (unsigned t = 0; t < CPU_THREADS; t++)
+         want += r.cpu[t].adds[i];
+      if (page[i * 8] != want)
+         VT_FAIL("counter %u = %" PRIu64 ", adds made %" PRIu64
+                 ": %" PRId64 " lost", i, page[i * 8], want,
+                 (int64_t)(want - page[i * 8]));
+   }
+   total = device_ops + r.cpu_ops;
+   piglit_note("adds: device %" PRIu64 " + cpu %" PRIu64 " = %" PRIu64
+               ", all counted, 0 lost; conversions %" PRIu64
+               " (%.0f/s)", device_ops, r.cpu_ops, total,
+               r.exec.delta.conversions,
+               r.exec.delta.conversions / (r.exec.elapsed_ns / 1e9));
+   VT_ASSERT_GE(total, TOTAL_OPS_MIN);
+   VT_ASSERT_EQ(r.exec.delta.kills, 0);
+   /* More than the first conversion: the CPU really took it back. */
+   VT_ASSERT_GT(r.exec.delta.conversions, 1);
+   res = PIGLIT_PASS;
+out:
+   if (page)
+      munmap(page, VT_PAGE);
+   nvsvm_device_close(dev);
+   return res;
+}
+
+/*
+ * The same race on independent counters (each lane and each CPU thread
+ * has its own), once all on one page, once each on its own page. Sharing
+ * a page makes them ping-pong; isolated, each device page converts once.
+ */
+static enum piglit_result
+isolated_counters_convert_once_per_page(void *ctx)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   const unsigned nwords = LANES + CPU_THREADS;
+   uint64_t *mem = NULL;
+   struct race shared, isolated;
+   uint64_t conv_shared, conv_isolated;
+
+   (void)ctx;
+   memset(&shared, 0, sizeof(shared));
+   memset(&isolated, 0, sizeof(isolated));
+   VT_OPEN(&dev, true);
+   mem = vt_map(1 + nwords);
+   VT_ASSERT(mem);
+
+   /* Shared: word k at byte 64 * k of page 0. */
+   shared.dev = dev;
+   shared.lane_words = mem;
+   shared.lane_stride = 64;
+   shared.iterations = 20000;
+   for (unsigned t = 0; t < CPU_THREADS; t++) {
+      shared.cpu[t].nwords = 1;
+      shared.cpu[t].words[0] = &mem[(LANES + t) * 8];
+      shared.cpu[t].min_ops = 1;
+   }
+   VT_OK(race_run(&shared));
+   vt_report_exec("shared page", &shared.exec, shared.ret);
+   VT_OK(shared.ret);
+
+   /* Isolated: word k alone on page 1 + k. */
+   isolated = shared;
+   memset(isolated.results, 0, sizeof(isolated.results));
+   isolated.lane_words = &mem[VT_PAGE / 8];
+   isolated.lane_stride = VT_PAGE;
+   for (unsigned t = 0; t < CPU_THREADS; t++) {
+      isolated.cpu[t].words[0] = &mem[(1 + LANES + t) * (VT_PAGE / 8)];
+      isolated.cpu[t].adds[0] = 0;
+      isolated.cpu[t].timed_out = false;
+   }
+   VT_OK(race_run(&isolated));
+   vt_report_exec("own pages", &isolated.exec, isolated.ret);
+   VT_OK(isolated.ret);
+
+   for (unsigned l = 0; l < LANES; l++) {
+      VT_ASSERT_EQ(mem[l * 8], shared.iterations);
+      VT_ASSERT_EQ(mem[(1 + l) * (VT_PAGE / 8)], isolated.iterations);
+   }
+   for (unsigned t = 0; t < CPU_THREADS; t++) {
+      VT_ASSERT(!shared.cpu[t].timed_out && !isolated.cpu[t].timed_out);
+      VT_ASSERT_EQ(mem[(LANES + t) * 8], shared.cpu[t].adds[0]);
+      VT_ASSERT_EQ(mem[(1 + LANES + t) * (VT_PAGE / 8)],
+                   isolated.cpu[t].adds[0]);
+   }
+
+   conv_shared = shared.exec.delta.conversions;
+   conv_isolated = isolated.exec.delta.conversions;
+   piglit_note("conversions: shared page %" PRIu64 ", own pages %" PRIu64
+               " (ratio %.1f); device time %.1f ms vs %.1f ms",
+               conv_shared, conv_isolated,
+               conv_isolated ? (double)conv_shared / conv_isolated : 0.0,
+               shared.exec.elapsed_ns / 1e6,
+               isolated.exec.elapsed_ns / 1e6);
+   /* Nobody else touches a lane's own page after its first conversion. */
+   VT_ASSERT_EQ(conv_isolated, LANES);
+   VT_ASSERT_GT(conv_shared, conv_isolated);
+   res = PIGLIT_PASS;
+out:
+   if (mem)
+      munmap(mem, (1 + nwords) * VT_PAGE);
+   nvsvm_device_close(dev);
+   return res;
+}
+
+int
+main(int argc, char **argv)
+{
+   static const struct piglit_subtest tests[] = {
+      { "concurrent_atomics_on_one_page_are_exact",
+        concurrent_atomics_on_one_page_are_exact },
+      { "isolated_counters_convert_once_per_page",
+        isolated_counters_convert_once_per_page },
+   };
+
+   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]),
+                              NULL, argc, argv);
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared pieces of the vsvm scenarios (tests/vsvm/vt-*.c): opening the
+ * virtual SVM GPU, running device programs, CPU threads that race it,
+ * counters, and bounded waits. Header-only: each family is one binary.
+ */
+#ifndef VT_COMMON_H
+#define VT_COMMON_H
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nvsvm/nvsvm.h"
+#include "piglit.h"
+
+#define VT_PAGE ((size_t)NVSVM_PAGE_SIZE)
+
+/*
+ * Every scenario declares `enum piglit_result res = PIGLIT_FAIL;` and ends
+ * with an `out:` label that releases what it took. Checks print what they
+ * saw and jump there.
+ */
+#define VT_FAIL(...)                                                   \
+   do {                                                                \
+      printf("# FAIL %s:%d: ", __FILE__, __LINE__);                    \
+      printf(__VA_ARGS__);                                             \
+      printf("\n");                                                    \
+      res = PIGLIT_FAIL;                                               \
+      goto out;                                                        \
+   } while (0)
+
+#define VT_SKIP(...)                                                   \
+   do {                                                                \
+      printf("# SKIP: ");                                              \
+      printf(__VA_ARGS__);                                             \
+      printf("\n");                                                    \
+      res = PIGLIT_SKIP;                                               \
+      goto out;                                                        \
+   } while (0)
+
+#define VT_ASSERT(c)                                                   \
+   do {                                                                \
+      if (!(c))                                                        \
+         VT_FAIL("%s is false", #c);                                   \
+   } while (0)
+
+#define VT_ASSERT_OP(a, op, b)                                         \
+   do {                                                                \
+      unsigned long long _a = (unsigned long long)(a);                 \
+      unsigned long long _b = (unsigned long long)(b);                 \
+      if (!(_a op _b))                                                 \
+         VT_FAIL("%s %s %s: %llu vs %llu", #a, #op, #b, _a, _b);       \
+   } while (0)
+#define VT_ASSERT_EQ(a, b) VT_ASSERT_OP(a, ==, b)
+#define VT_ASSERT_NE(a, b) VT_ASSERT_OP(a, !=, b)
+#define VT_ASSERT_LE(a, b) VT_ASSERT_OP(a, <=, b)
+#define VT_ASSERT_LT(a, b) VT_ASSERT_OP(a, <, b)
+#define VT_ASSERT_GE(a, b) VT_ASSERT_OP(a, >=, b)
+#define VT_ASSERT_GT(a, b) VT_ASSERT_OP(a, >, b)
+
+/* A call that returns 0 or a negative errno / NVSVM_E_* code. */
+#define VT_ASSERT_RET(call, want)                                      \
+   do {                                                                \
+      int _r = (call), _w = (want);                                    \
+      if (_r != _w)                                                    \
+         VT_FAIL("%s = %s (%s), want %s", #call, nvsvm_error_name(_r), \
+                 nvsvm_strerror(_r), nvsvm_error_name(_w));            \
+   } while (0)
+#define VT_OK(call) VT_ASSERT_RET(call, 0)
+
+static inline double
+vt_now(void)
+{
+   struct timespec ts;
+
+   clock_gettime(CLOCK_MONOTONIC, &ts);
+   return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ------------------------------------------------------------- device */
+
+/* Path of the first vsvm render node, or NULL when none is loaded. */
+static inline const char *
+vt_find_node(char *path, size_t size)
+{
+   struct nvsvm_drm_node nodes[16];
+   unsigned count = 0;
+
+   if (nvsvm_drm_enumerate(nodes, 16, &count) != 0)
+      return NULL;
+   for (unsigned i = 0; i < count && i < 16; i++) {
+      if (strcmp(nodes[i].driver, "vsvm") == 0) {
+         snprintf(path, size, "%s", nodes[i].path);
+         return path;
+      }
+   }
+   return NULL;
+}
+
+/*
+ * Open vsvm through the library (the vsvm backend) and, when svm is set,
+ * do SVM_INIT with the library's window. 0, 1 when there is no vsvm node
+ * (the caller skips), or a negative error.
+ */
+static inline int
+vt_open(struct nvsvm_device **dev, bool svm)
+{
+   char path[64];
+   struct nvsvm_svm_params params = { 0 };
+   int ret;
+
+   *dev = NULL;
+   if (!vt_find_node(path, sizeof(path)))
+      return 1;
+   ret = nvsvm_device_open(path, dev);
+   if (ret)
+      return ret;
+   if (svm) {
+      ret = nvsvm_svm_init(*dev, &params);
+      if (ret) {
+         nvsvm_device_close(*dev);
+         *dev = NULL;
+      }
+   }
+   return ret;
+}
+
+#define VT_SKIP_REASON_NO_VSVM                                         \
+   "no vsvm DRM node: load kernel/vsvm's vsvm.ko (the VM suites do; "  \
+   "see docs/vsvm.md)"
+
+#define VT_OPEN(devp, svm)                                             \
+   do {                                                                \
+      int _r = vt_open((devp), (svm));                                 \
+      if (_r == 1)                                                     \
+         VT_SKIP(VT_SKIP_REASON_NO_VSVM);                              \
+      if (_r)                                                          \
+         VT_FAIL("open vsvm%s: %s (%s)", (svm) ? " + SVM_INIT" : "",   \
+                 nvsvm_error_name(_r), nvsvm_strerror(_r));            \
+   } while (0)
+
+/* Private anonymous pages that stay 4 KiB (THP never converts <= 6.14). */
+static inline void *
+vt_map(size_t npages)
+{
+   void *p = mmap(NULL, npages * VT_PAGE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+   if (p == MAP_FAILED)
+      return NULL;
+   madvise(p, npages * VT_PAGE, MADV_NOHUGEPAGE);
+   memset(p, 0, npages * VT_PAGE);
+   return p;
+}
+
+/* One instruction on lane-strided 64-bit words. */
+static inline struct nvsvm_exec_op
+vt_op(uint32_t opcode, const volatile void *addr, uint64_t lane_stride,
+      uint64_t val)
+{
+   struct nvsvm_exec_op op = {
+      .opcode = opcode,
+      .flags = NVSVM_EXEC_OP_64,
+      .addr = addr,
+      .lane_stride = lane_stride,
+      .val = val,
+   };
+   return op;
+}
+
+/* Print what an EXEC did: the counters a scenario reports. */
+static inline void
+vt_report_exec(const char *what, const struct nvsvm_exec *e, int ret)
+{
+   const struct nvsvm_counters *d = &e->delta;
+
+   piglit_note("%s: exec %s in %.1f ms: device ops %" PRIu64
+               ", faults r/w/a %" PRIu64 "/%" PRIu64 "/%" PRIu64
+               ", conversions %" PRIu64 " (refused %" PRIu64
+               "), invalidations %" PRIu64 ", notifier retries %" PRIu64
+               ", kills %" PRIu64,
+               what, nvsvm_error_name(ret), e->elapsed_ns / 1e6,
+               d->device_ops, d->faults_read, d->faults_write,
+               d->faults_atomic, d->conversions, d->conversion_refused,
+               d->invalidations, d->notifier_retries, d->kills);
+   if (e->fault_status)
+      piglit_note("%s: channel killed by lane %u, access %u at 0x%" PRIx64
+                  ": %s", what, e->fault_lane, e->fault_access,
+                  e->fault_addr, nvsvm_exec_fault_str(e->fault_status));
+}
+
+/* ------------------------------------------------- racing the device */
+
+/*
+ * Run an EXEC on a helper thread so that the calling thread can race it;
+ * vt_exec_join() waits (bounded by the EXEC's own timeout plus slack).
+ */
+struct vt_async_exec {
+   pthread_t thread;
+   struct nvsvm_device *dev;
+   struct nvsvm_exec *exec;
+   int ret;
+   volatile int done;
+};
+
+static inline void *
+vt_async_exec_main(void *arg)
+{
+   struct vt_async_exec *a = arg;
+
+   a->ret = nvsvm_device_exec(a->dev, a->exec);
+   __atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+   return NULL;
+}
+
+static inline int
+vt_exec_start(struct vt_async_exec *a, struct nvsvm_device *dev,
+              struct nvsvm_exec *exec)
+{
+   a->dev = dev;
+   a->exec = exec;
+   a->ret = 0;
+   a->done = 0;
+   return -pthread_create(&a->thread, NULL, vt_async_exec_main, a);
+}
+
+static inline bool
+vt_exec_done(const struct vt_async_exec *a)
+{
+   return __atomic_load_n(&a->done, __ATOMIC_ACQUIRE);
+}
+
+static inline int
+vt_exec_join(struct vt_async_exec *a)
+{
+   pthread_join(a->thread, NULL);
+   return a->ret;
+}
+
+#endif /* VT_COMMON_H */
