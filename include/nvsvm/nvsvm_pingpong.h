@@ -17,6 +17,11 @@ struct nvsvm_pingpong_params {
    unsigned rounds;       /* timed rounds, >= 1 */
    unsigned warmup;       /* untimed rounds before them */
    double time_limit_s;   /* stop early after this long (> 0) */
+   /*
+    * Optional, NULL by default: rounds entries the caller owns; gets the
+    * timed rounds' latencies (us), sorted, for distributions (nvsvm bench).
+    */
+   double *samples_us;
 };
 
 #define NVSVM_PINGPONG_MAX_PAGES  4096u

@@ -24,6 +24,7 @@ nvsvm_pingpong_params_default(struct nvsvm_pingpong_params *p)
    p->rounds = 10000;
    p->warmup = 100;
    p->time_limit_s = 60.0;
+   p->samples_us = NULL;
 }
 
 static double
@@ -202,6 +203,8 @@ nvsvm_pingpong_run_fn(nvsvm_pingpong_convert_fn convert, void *ctx,
    r->rounds_per_s = done / r->total_s;
    r->conversions_per_s = (double)done * p->pages / r->total_s;
    nvsvm_pingpong_summarize(samples, done, r);
+   if (p->samples_us)
+      memcpy(p->samples_us, samples, done * sizeof(*samples));
    ret = 0;
 
 fail_alloc:

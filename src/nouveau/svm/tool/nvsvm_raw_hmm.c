@@ -198,6 +198,8 @@ nvsvm_raw_hmm_pingpong(const char *path,
    r->conversions_per_s = (double)done * p->pages / r->total_s;
    /* Summarised after the loop, the same way as the library's run. */
    nvsvm_pingpong_summarize(samples, done, r);
+   if (p->samples_us)
+      memcpy(p->samples_us, samples, done * sizeof(*samples));
 
 fail_mem:
    free(samples);
