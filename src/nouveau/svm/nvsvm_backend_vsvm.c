@@ -263,11 +263,14 @@ nvsvm_exec_fault_str(int fault_status)
              "6.14, or the CPU kept taking the page back)";
    case -EINVAL:
       return "EINVAL: the kernel refused to make the page device-exclusive "
-             "(hugetlb, MAP_SHARED or shmem memory)";
+             "(hugetlb on 6.1, MAP_SHARED or shmem memory)";
    case -EFAULT:
       return "EFAULT: no mapping the access may use (unmapped, PROT_NONE, "
              "read-only for an atomic, inside the unmanaged window or "
              "beyond the GPU VA size)";
+   case -EOPNOTSUPP:
+      return "EOPNOTSUPP: the kernel cannot look the page up for a "
+             "device-exclusive entry (hugetlb memory, 6.12)";
    case -EPERM:
       return "EPERM: a write to a read-only mapping";
    case -ENOMEM:
