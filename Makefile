@@ -19,7 +19,7 @@ build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 # The main job: the ping-pong run (in the VM by default once it exists).
-demo: deps build
+demo: deps
 	@tools/demo.sh
 
 # All tests, suite by suite, ending with "N passed, N failed, N skipped".
