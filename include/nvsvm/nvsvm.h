@@ -444,6 +444,7 @@ struct nvsvm_counters {
    uint64_t kills;               /* channels killed */
    uint64_t migrate_to_dev, migrate_to_ram;  /* pages */
    uint64_t device_ops, execs;
+   uint64_t own_lookup_ignored;  /* see docs/vsvm.md, "nouveau's retry" */
 };
 
 enum nvsvm_exec_flags {

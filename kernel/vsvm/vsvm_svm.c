@@ -216,10 +216,16 @@ int vsvm_svmm_map_vram(struct vsvm_svmm *svmm, unsigned long addr,
 	return ret;
 }
 
-/* A short-lived notifier over the faulting page, as nouveau uses. */
+/*
+ * A short-lived notifier over the faulting page, as nouveau uses.
+ * converting is the faulting task while it is inside
+ * make_device_exclusive: what that task's own page faults change there
+ * is part of the conversion it is about to return.
+ */
 struct vsvm_fault_notifier {
 	struct mmu_interval_notifier notifier;
 	struct vsvm_svmm *svmm;
+	struct task_struct *converting;
 };
 
 static bool vsvm_fault_invalidate(struct mmu_interval_notifier *mni,
@@ -234,6 +240,19 @@ static bool vsvm_fault_invalidate(struct mmu_interval_notifier *mni,
 	if (range->event == MMU_NOTIFY_EXCLUSIVE &&
 	    range->owner == svmm->vdev)
 		return true;
+
+	/*
+	 * Nor may the conversion's own lookup: after one retry the page
+	 * still holds our previous device-exclusive entry, and the lookup
+	 * for write restores it first (MMU_NOTIFY_EXCLUSIVE, owner NULL).
+	 * nouveau counts that as a change and retries again, every round,
+	 * until its 1000 ms timeout. The page the lookup ends on is the
+	 * one the conversion returns locked, so nothing is missed.
+	 */
+	if (READ_ONCE(fn->converting) == current) {
+		vsvm_count(svmm, VSVM_C_OWN_LOOKUP_IGNORED, 1);
+		return true;
+	}
 
 	/*
 	 * Taking the device-table lock orders the sequence update against
@@ -383,7 +402,9 @@ static int vsvm_atomic_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc)
 		seq = mmu_interval_read_begin(&fn.notifier);
 		never = false;
 		mmap_read_lock(mm);
+		WRITE_ONCE(fn.converting, current);
 		page = vsvm_make_exclusive(mm, addr, svmm->vdev);
+		WRITE_ONCE(fn.converting, NULL);
 		if (PTR_ERR_OR_ZERO(page) == -EBUSY)
 			never = vsvm_never_exclusive(mm, addr);
 		mmap_read_unlock(mm);

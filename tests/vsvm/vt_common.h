@@ -187,11 +187,12 @@ vt_report_exec(const char *what, const struct nvsvm_exec *e, int ret)
                ", faults r/w/a %" PRIu64 "/%" PRIu64 "/%" PRIu64
                ", conversions %" PRIu64 " (refused %" PRIu64
                "), invalidations %" PRIu64 ", notifier retries %" PRIu64
-               ", kills %" PRIu64,
+               " (own lookups ignored %" PRIu64 "), kills %" PRIu64,
                what, nvsvm_error_name(ret), e->elapsed_ns / 1e6,
                d->device_ops, d->faults_read, d->faults_write,
                d->faults_atomic, d->conversions, d->conversion_refused,
-               d->invalidations, d->notifier_retries, d->kills);
+               d->invalidations, d->notifier_retries, d->own_lookup_ignored,
+               d->kills);
    if (e->fault_status)
       piglit_note("%s: channel killed by lane %u, access %u at 0x%" PRIx64
                   ": %s", what, e->fault_lane, e->fault_access,

@@ -114,6 +114,7 @@ struct drm_vsvm_counters {
 	__u64 migrate_to_ram;     /* pages the CPU faulted back */
 	__u64 device_ops;         /* instructions completed by lanes */
 	__u64 execs;              /* EXEC calls that ran lanes */
+	__u64 own_lookup_ignored; /* conversion's own lookup: no retry */
 };
 
 /* What one lane did. */
