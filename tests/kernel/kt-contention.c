@@ -159,8 +159,14 @@ cpu_threads_increment_while_device_converts_nothing_lost(void *data)
           " increments by thread 0\n", converted, refused, st.retries,
           faults, w[0].done);
    KT_ASSERT_GE(converted, 10);
-   /* Conversions the threads undid show up as their faults. */
-   KT_ASSERT_GE(faults, converted);
+   /*
+    * Each worker fault takes back a page the device converted: faults
+    * happen, and never more than conversions (plus a few for the
+    * threads' own stacks). A conversion can also be undone by the next
+    * conversion instead, while its worker waits for a CPU.
+    */
+   KT_ASSERT_GE(faults, 1);
+   KT_ASSERT_LE(faults, converted + 16 * THREADS);
    res = PIGLIT_PASS;
 out:
    for (; started; started--)
