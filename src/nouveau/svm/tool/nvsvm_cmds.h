@@ -6,3 +6,4 @@
  */
 NVSVM_CMD(probe, "what this machine can do for SVM atomics [--json]")
 NVSVM_CMD(pingpong, "ownership ping-pong benchmark, library vs raw ioctls [--json]")
+NVSVM_CMD(bench, "library/raw, packed/placed, range-check figures [--json FILE]")
