@@ -23,9 +23,8 @@ set ylabel "conversions / 1000 device steps (log)"
 plot for [i=0:nconv-1] dir."/conversions.dat" index i using 1:2 \
      with linespoints linewidth 2 dashtype i+1 pointsize 1.5 title columnheader(1)
 set title "cost of a device atomic (time inside device steps)"
-unset logscale y
-set yrange [0:*]
-set ylabel "device atomics per second of device time"
+set yrange [*:*]
+set ylabel "device atomics per second of device time (log)"
 set key top right box opaque
 plot for [i=0:nconv-1] dir."/conversions.dat" index i using 1:5 \
      with linespoints linewidth 2 dashtype i+1 pointsize 1.5 title columnheader(1)
