@@ -5,7 +5,7 @@
 BUILD     ?= build
 BUILD_SAN ?= build-san
 
-.PHONY: all deps build demo check clean
+.PHONY: all deps build demo check bench clean
 
 all: build
 
@@ -21,6 +21,10 @@ build: $(BUILD)/build.ninja
 # The main job: the ping-pong run (in the VM by default once it exists).
 demo: deps
 	@tools/demo.sh
+
+# nvsvm bench in one VM boot (6.12): figures and plots in build-bench/.
+bench: deps build
+	@BUILD=$(BUILD) bench/run-vm.sh
 
 # All tests, suite by suite, ending with "N passed, N failed, N skipped".
 check: deps
