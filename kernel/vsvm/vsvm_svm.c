@@ -271,13 +271,21 @@ static const struct mmu_interval_notifier_ops vsvm_fault_ops = {
 	.invalidate = vsvm_fault_invalidate,
 };
 
+/*
+ * A fault gives up after nouveau's 1000 ms, but only once it has really
+ * tried: in a starved VM (TCG on a busy host) a second can pass with the
+ * faulting thread hardly running, and that is not the device's failure.
+ */
+#define VSVM_FAULT_MIN_TRIES 16
+
 /* Checked each round of a fault loop: abort, then the time bound. */
 static int vsvm_fault_expired(struct vsvm_svmm *svmm,
-			      struct vsvm_access *acc, unsigned long timeout)
+			      struct vsvm_access *acc, unsigned long timeout,
+			      unsigned int tries)
 {
 	if (atomic_read(acc->abort))
 		return -ECANCELED;
-	if (time_after(jiffies, timeout)) {
+	if (time_after(jiffies, timeout) && tries >= VSVM_FAULT_MIN_TRIES) {
 		vsvm_count(svmm, VSVM_C_TIMEOUTS, 1);
 		return -EBUSY;
 	}
@@ -321,6 +329,7 @@ static int vsvm_range_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc,
 				 (write ? HMM_PFN_REQ_WRITE : 0),
 		.dev_private_owner = svmm->vdev,
 	};
+	unsigned int tries;
 	int ret;
 
 	ret = mmu_interval_notifier_insert(&fn.notifier, mm, addr, PAGE_SIZE,
@@ -328,8 +337,8 @@ static int vsvm_range_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc,
 	if (ret)
 		return ret;
 
-	for (;;) {
-		ret = vsvm_fault_expired(svmm, acc, timeout);
+	for (tries = 0;; tries++) {
+		ret = vsvm_fault_expired(svmm, acc, timeout, tries);
 		if (ret)
 			goto out;
 
@@ -385,6 +394,7 @@ static int vsvm_atomic_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc)
 	unsigned long addr = acc->addr & PAGE_MASK;
 	struct vsvm_fault_notifier fn = { .svmm = svmm };
 	unsigned long seq;
+	unsigned int tries;
 	struct page *page;
 	bool never;
 	int ret;
@@ -394,8 +404,8 @@ static int vsvm_atomic_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc)
 	if (ret)
 		return ret;
 
-	for (;;) {
-		ret = vsvm_fault_expired(svmm, acc, timeout);
+	for (tries = 0;; tries++) {
+		ret = vsvm_fault_expired(svmm, acc, timeout, tries);
 		if (ret)
 			goto out;
 

@@ -6,10 +6,13 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
 
 #include <xf86drm.h>
 
@@ -123,10 +126,17 @@ vsvm_exec(struct nvsvm_device *dev, struct nvsvm_exec *e)
    e->elapsed_ns = args.elapsed_ns;
    vsvm_counters_from(&e->delta, &args.delta);
    if (ret == -EIO)
-      nvsvm_debug("%s: channel killed: lane %u, access %u at 0x%llx: %s",
+      nvsvm_debug("%s: channel killed: lane %u, access %u at 0x%llx: %s "
+                  "(this exec: %llu conversions, %llu refused, %llu "
+                  "notifier retries, %llu hmm busy, %.1f ms)",
                   dev->info.path, args.fault_lane, args.fault_access,
                   (unsigned long long)args.fault_addr,
-                  nvsvm_exec_fault_str(args.fault_status));
+                  nvsvm_exec_fault_str(args.fault_status),
+                  (unsigned long long)args.delta.conversions,
+                  (unsigned long long)args.delta.conversion_refused,
+                  (unsigned long long)args.delta.notifier_retries,
+                  (unsigned long long)args.delta.hmm_busy,
+                  args.elapsed_ns / 1e6);
    return ret;
 }
 
@@ -145,6 +155,27 @@ vsvm_stats(struct nvsvm_device *dev, bool reset, struct nvsvm_counters *file,
    if (device)
       vsvm_counters_from(device, &args.device);
    return 0;
+}
+
+/*
+ * EXEC runs in the SVM address space SVM_INIT creates, as a nouveau
+ * channel does. Generic device steps (the ping-pong's, device reads)
+ * set it up with the default window when the caller has not.
+ */
+static int
+vsvm_ensure_svm(struct nvsvm_device *dev)
+{
+   struct nvsvm_svm_params params;
+   int ret;
+
+   if (dev->svm_enabled)
+      return 0;
+   memset(&params, 0, sizeof(params));
+   nvsvm_debug("%s: no SVM_INIT yet: doing it for the device step",
+               dev->info.path);
+   ret = nvsvm_svm_init(dev, &params);
+   /* -EBUSY: someone did SVM_INIT on this fd without the library. */
+   return ret == -EBUSY ? 0 : ret;
 }
 
 /* One lane on the calling thread: iterations accesses, r to out. */
@@ -169,8 +200,13 @@ vsvm_inline_pass(struct nvsvm_device *dev, uint32_t opcode, uint64_t addr,
       .flags = NVSVM_EXEC_INLINE,
       .results = &res,
    };
-   int ret = vsvm_exec(dev, &e);
+   int ret;
 
+   memset(delta, 0, sizeof(*delta));
+   ret = vsvm_ensure_svm(dev);
+   if (ret)
+      return ret;
+   ret = vsvm_exec(dev, &e);
    *delta = e.delta;
    return ret;
 }
@@ -236,9 +272,15 @@ const struct nvsvm_backend_ops nvsvm_backend_vsvm = {
 int
 nvsvm_device_exec(struct nvsvm_device *dev, struct nvsvm_exec *exec)
 {
+   int ret;
+
    if (!dev || !exec)
       return -EINVAL;
-   return nvsvm_backend_call(dev, exec, exec);
+   ret = nvsvm_backend_call(dev, exec, exec);
+   /* The kernel's -EINVAL for "no SVM_INIT", named. */
+   if (ret == -EINVAL && !dev->svm_enabled)
+      return -NVSVM_E_NO_SVM;
+   return ret;
 }
 
 int
@@ -280,4 +322,140 @@ nvsvm_exec_fault_str(int fault_status)
    default:
       return nvsvm_strerror(fault_status);
    }
+}
+
+/* ----------------------------------------------------------- contention */
+
+struct contention_cpu {
+   pthread_t thread;
+   uint64_t *counter;
+   const volatile int *go, *stop;
+   uint64_t ops;
+   double seconds;
+};
+
+static double
+contention_now(void)
+{
+   struct timespec ts;
+
+   clock_gettime(CLOCK_MONOTONIC, &ts);
+   return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void *
+contention_cpu_main(void *arg)
+{
+   struct contention_cpu *c = arg;
+   double t0;
+
+   while (!__atomic_load_n(c->go, __ATOMIC_ACQUIRE))
+      ;
+   t0 = contention_now();
+   while (!__atomic_load_n(c->stop, __ATOMIC_ACQUIRE)) {
+      __atomic_fetch_add(c->counter, 1, __ATOMIC_SEQ_CST);
+      c->ops++;
+   }
+   c->seconds = contention_now() - t0;
+   return NULL;
+}
+
+int
+nvsvm_device_contention(struct nvsvm_device *dev,
+                        const struct nvsvm_contention_params *params,
+                        struct nvsvm_contention_result *r)
+{
+   struct nvsvm_contention_params p = { 2, 2, 100000 };
+   struct contention_cpu *cpu = NULL;
+   struct nvsvm_lane_result *res = NULL;
+   struct nvsvm_exec_op op;
+   struct nvsvm_exec e;
+   volatile int go = 0, stop = 0;
+   uint64_t *page;
+   unsigned started = 0;
+   double cpu_s = 0;
+   int ret;
+
+   if (!dev || !r)
+      return -EINVAL;
+   if (params) {
+      p.cpu_threads = params->cpu_threads ? params->cpu_threads : 2;
+      p.lanes = params->lanes ? params->lanes : 2;
+      p.device_iterations = params->device_iterations ?
+                            params->device_iterations : 100000;
+   }
+   if (p.cpu_threads > 64 || p.lanes > NVSVM_EXEC_MAX_LANES)
+      return -EINVAL;
+   if (!dev->ops || !dev->ops->exec)
+      return -NVSVM_E_NOT_SUPPORTED;
+   ret = vsvm_ensure_svm(dev);
+   if (ret)
+      return ret;
+   memset(r, 0, sizeof(*r));
+
+   page = mmap(NULL, NVSVM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+   if (page == MAP_FAILED)
+      return -errno;
+   /* THP never converts on kernels <= 6.14. */
+   madvise(page, NVSVM_PAGE_SIZE, MADV_NOHUGEPAGE);
+   page[0] = 0;
+
+   cpu = calloc(p.cpu_threads, sizeof(*cpu));
+   res = calloc(p.lanes, sizeof(*res));
+   if (!cpu || !res) {
+      ret = -ENOMEM;
+      goto out;
+   }
+   for (; started < p.cpu_threads; started++) {
+      cpu[started].counter = page;
+      cpu[started].go = &go;
+      cpu[started].stop = &stop;
+      ret = -pthread_create(&cpu[started].thread, NULL,
+                            contention_cpu_main, &cpu[started]);
+      if (ret)
+         goto out;
+   }
+
+   memset(&op, 0, sizeof(op));
+   op.opcode = NVSVM_EXEC_ADD;
+   op.flags = NVSVM_EXEC_OP_64;
+   op.addr = page;
+   op.val = 1;
+   memset(&e, 0, sizeof(e));
+   e.ops = &op;
+   e.nops = 1;
+   e.lanes = p.lanes;
+   e.iterations = p.device_iterations;
+   e.timeout_ms = 120000;
+   e.results = res;
+   __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+   ret = vsvm_exec(dev, &e);
+
+out:
+   __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+   __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+   for (unsigned i = 0; i < started; i++) {
+      pthread_join(cpu[i].thread, NULL);
+      r->cpu_ops += cpu[i].ops;
+      if (cpu[i].seconds > cpu_s)
+         cpu_s = cpu[i].seconds;
+   }
+   if (ret == 0) {
+      r->cpu_threads = p.cpu_threads;
+      r->lanes = p.lanes;
+      r->seconds = e.elapsed_ns / 1e9;
+      for (unsigned l = 0; l < p.lanes; l++)
+         r->device_ops += res[l].ops;
+      r->cpu_ops_per_s = cpu_s > 0 ? r->cpu_ops / cpu_s : 0;
+      r->device_ops_per_s = r->seconds > 0 ? r->device_ops / r->seconds : 0;
+      r->conversions = e.delta.conversions;
+      r->conversions_per_s = r->seconds > 0 ?
+                             r->conversions / r->seconds : 0;
+      r->lost = r->cpu_ops + r->device_ops - page[0];
+   }
+   free(res);
+   free(cpu);
+   munmap(page, NVSVM_PAGE_SIZE);
+   return ret;
 }

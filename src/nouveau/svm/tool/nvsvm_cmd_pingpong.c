@@ -169,10 +169,34 @@ pp_json_result(struct nvsvm_json *j, const char *key,
    nvsvm_json_object_end(j);
 }
 
+/* vsvm only: CPU threads and device lanes adding to one counter. */
+static void
+pp_json_contention(struct nvsvm_json *j,
+                   const struct nvsvm_contention_result *c)
+{
+   if (!c) {
+      nvsvm_json_null(j, "contention");
+      return;
+   }
+   nvsvm_json_object_begin(j, "contention");
+   nvsvm_json_uint(j, "cpu_threads", c->cpu_threads);
+   nvsvm_json_uint(j, "lanes", c->lanes);
+   nvsvm_json_double(j, "seconds", c->seconds);
+   nvsvm_json_uint(j, "cpu_ops", c->cpu_ops);
+   nvsvm_json_uint(j, "device_ops", c->device_ops);
+   nvsvm_json_double(j, "cpu_ops_per_s", c->cpu_ops_per_s);
+   nvsvm_json_double(j, "device_ops_per_s", c->device_ops_per_s);
+   nvsvm_json_uint(j, "conversions", c->conversions);
+   nvsvm_json_double(j, "conversions_per_s", c->conversions_per_s);
+   nvsvm_json_uint(j, "lost", c->lost);
+   nvsvm_json_object_end(j);
+}
+
 static void
 pp_print_json(const struct pp_opts *o, const char *device,
               const struct nvsvm_pingpong_result *lib,
-              const struct nvsvm_pingpong_result *raw)
+              const struct nvsvm_pingpong_result *raw,
+              const struct nvsvm_contention_result *cont)
 {
    struct nvsvm_json j;
 
@@ -198,6 +222,7 @@ pp_print_json(const struct pp_opts *o, const char *device,
    } else {
       nvsvm_json_null(&j, "raw");
    }
+   pp_json_contention(&j, cont);
    nvsvm_json_object_end(&j);
    printf("\n");
 }
@@ -214,7 +239,8 @@ pp_row_us(const char *name, double a, const double *b)
 static void
 pp_print_table(const struct pp_opts *o, const char *device,
                const struct nvsvm_pingpong_result *lib,
-               const struct nvsvm_pingpong_result *raw)
+               const struct nvsvm_pingpong_result *raw,
+               const struct nvsvm_contention_result *c)
 {
    printf("nvsvm pingpong: %s backend, %s, kernel %s\n", lib->backend,
           device, lib->kernel);
@@ -244,6 +270,15 @@ pp_print_table(const struct pp_opts *o, const char *device,
    printf("\n");
    if (!raw)
       printf("\n  (no raw baseline: it speaks the HMM test device only)\n");
+   if (c) {
+      printf("\n  true atomics: %u CPU threads and %u device lanes add to "
+             "one counter\n", c->cpu_threads, c->lanes);
+      printf("  %-22s %15.0f\n", "CPU adds/s", c->cpu_ops_per_s);
+      printf("  %-22s %15.0f\n", "device adds/s", c->device_ops_per_s);
+      printf("  %-22s %15.0f\n", "conversions/s", c->conversions_per_s);
+      printf("  %-22s %15" PRIu64 " of %" PRIu64 "\n", "lost adds",
+             c->lost, c->cpu_ops + c->device_ops);
+   }
    if (lib->clock_res_ns > 1000)
       printf("\n  warning: the clock ticks every %" PRIu64 " ns: per-round "
              "latencies are not\n  measurable here (a guest without "
@@ -267,6 +302,8 @@ int
 nvsvm_cmd_pingpong(int argc, char **argv)
 {
    struct nvsvm_pingpong_result lib, raw;
+   struct nvsvm_contention_result cont;
+   bool have_cont = false;
    struct nvsvm_device_info info;
    struct nvsvm_device *dev = NULL;
    struct pp_opts o;
@@ -310,14 +347,32 @@ nvsvm_cmd_pingpong(int argc, char **argv)
       }
    }
 
+   /* vsvm performs true device atomics: race them against the CPU. */
+   if (o.backend == NVSVM_BACKEND_VSVM) {
+      ret = nvsvm_device_contention(dev, NULL, &cont);
+      if (ret) {
+         fprintf(stderr, "nvsvm pingpong: contention run: %s (%s)\n",
+                 nvsvm_error_name(ret), nvsvm_strerror(ret));
+         goto out;
+      }
+      have_cont = true;
+   }
+
    if (o.json)
-      pp_print_json(&o, info.path, &lib, o.raw ? &raw : NULL);
+      pp_print_json(&o, info.path, &lib, o.raw ? &raw : NULL,
+                    have_cont ? &cont : NULL);
    else
-      pp_print_table(&o, info.path, &lib, o.raw ? &raw : NULL);
+      pp_print_table(&o, info.path, &lib, o.raw ? &raw : NULL,
+                     have_cont ? &cont : NULL);
 
    /* The device must have seen every store the CPU made. */
    if (lib.lost || (o.raw && raw.lost)) {
       fprintf(stderr, "nvsvm pingpong: the device missed CPU stores\n");
+      ret = -EIO;
+   }
+   if (have_cont && cont.lost) {
+      fprintf(stderr, "nvsvm pingpong: %" PRIu64 " atomic adds lost\n",
+              cont.lost);
       ret = -EIO;
    }
 out:
