@@ -171,10 +171,12 @@ out:
 /* ---------------------------------------------------------- neighbours */
 
 #define REGION (2u << 20)
+#define NEIGHBOUR_CONVERSIONS 200
+#define NEIGHBOUR_LIMIT_S 20.0
 
 struct hammer {
    volatile uint64_t *word;
-   double until;
+   int stop;
    uint64_t stores, faults;
 };
 
@@ -185,7 +187,7 @@ hammer_thread(void *arg)
    struct hammer *hm = arg;
    uint64_t f0 = kt_minflt_thread();
 
-   while (kt_now() < hm->until) {
+   while (!__atomic_load_n(&hm->stop, __ATOMIC_ACQUIRE)) {
       for (int i = 0; i < 1000; i++)
          *hm->word = hm->stores++;
    }
@@ -194,26 +196,27 @@ hammer_thread(void *arg)
 }
 
 /*
- * Hammer one page while the device converts page A again and again;
- * returns the hammer's faults and the device's conversions.
+ * Hammer one page while the device converts page A, until it has done so
+ * NEIGHBOUR_CONVERSIONS times (or the time limit); the hammer's faults
+ * and the device's conversions come back.
  */
 static int
 hammer_while_converting(struct nvsvm_device *dev, unsigned char *a,
-                        unsigned char *target, double secs,
-                        struct hammer *hm, unsigned *conversions,
-                        unsigned *refused)
+                        unsigned char *target, struct hammer *hm,
+                        unsigned *conversions, unsigned *refused)
 {
+   double end = kt_now() + NEIGHBOUR_LIMIT_S;
    pthread_t th;
    int ret = 0;
 
    hm->word = (volatile uint64_t *)target;
    hm->stores = 0;
-   hm->until = kt_now() + secs;
+   hm->stop = 0;
    *conversions = 0;
    *refused = 0;
    if (pthread_create(&th, NULL, hammer_thread, hm) != 0)
       return -EAGAIN;
-   while (kt_now() < hm->until) {
+   while (*conversions < NEIGHBOUR_CONVERSIONS && kt_now() < end) {
       int r = nvsvm_device_atomic_fault(dev, a, KT_PAGE, NULL);
 
       if (r == 0) {
@@ -226,6 +229,7 @@ hammer_while_converting(struct nvsvm_device *dev, unsigned char *a,
       }
       sched_yield();
    }
+   __atomic_store_n(&hm->stop, 1, __ATOMIC_RELEASE);
    pthread_join(th, NULL);
    return ret;
 }
@@ -250,18 +254,19 @@ neighbour_page_in_same_2m_region_takes_no_faults(void *data)
    KT_OPEN(KT_DEV0, &dev);
 
    /* Page B (7 pages after A, same 2 MiB region): the 4 KiB promise. */
-   KT_OK(hammer_while_converting(dev, region, region + 7 * KT_PAGE, 1.0,
-                                 &near, &conv_b, &refused_b));
+   KT_OK(hammer_while_converting(dev, region, region + 7 * KT_PAGE, &near,
+                                 &conv_b, &refused_b));
    /* Control: hammering A itself must show the ping-pong. */
-   KT_OK(hammer_while_converting(dev, region, region, 1.0, &same, &conv_a,
+   KT_OK(hammer_while_converting(dev, region, region, &same, &conv_a,
                                  &refused_a));
    printf("# page B: %" PRIu64 " stores, %" PRIu64 " faults while the "
           "device converted A %u times\n", near.stores, near.faults, conv_b);
    printf("# page A: %" PRIu64 " stores, %" PRIu64 " faults while the "
           "device converted A %u times (%u refused)\n", same.stores,
           same.faults, conv_a, refused_a);
-   KT_ASSERT_GE(conv_b, 50);
+   KT_ASSERT_EQ(conv_b, NEIGHBOUR_CONVERSIONS);
    KT_ASSERT_EQ(refused_b, 0);
+   KT_ASSERT_GE(near.stores, 1000);
    KT_ASSERT_LE(near.faults, 2);
    /* The control sees it: each conversion the hammer undoes is a fault. */
    KT_ASSERT_GE(conv_a, 10);
