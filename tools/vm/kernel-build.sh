@@ -11,7 +11,7 @@
 # ${XDG_CACHE_HOME:-~/.cache}/nvsvm. One source unpack per package version,
 # one out-of-tree build (O=) per key = version + flavour + fragment hash.
 # A tree is usable only once its .nvsvm-built stamp exists; a lock keeps two
-# builds of one key apart. Set NVSVM_JOBS to change the -j2 default.
+# kernel builds apart (one at a time per machine). Set NVSVM_JOBS to change the -j2 default.
 set -euo pipefail
 # The whole script is one block: bash reads it completely before running,
 # so editing this file cannot derail a build or VM already running.
@@ -100,9 +100,11 @@ if [ -f "$stamp" ]; then
 fi
 
 mkdir -p "$cache/src" "$cache/kernel"
-exec 9>"$cache/kernel/$key.lock"
+# One kernel build at a time per machine: two -j2 builds on two cores only
+# make both slower (and a second build of the same key would be wasted).
+exec 9>"$cache/kernel/.build.lock"
 if ! flock -n 9; then
-   say "another build of $key is running; waiting for it"
+   say "another kernel build is running; waiting for it to finish"
    flock 9
 fi
 if [ -f "$stamp" ]; then

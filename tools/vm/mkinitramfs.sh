@@ -124,7 +124,8 @@ done
 
 # Shared libraries of every dynamic ELF, transitively (ldd already is).
 for e in "${elves[@]}"; do
-   ldd "$e" 2>/dev/null | while read -r a b c _; do
+   # Static programs and modules (.ko) have none: ldd fails on them.
+   { ldd "$e" 2>/dev/null || true; } | while read -r a b c _; do
       case "$a:$b" in
       /*) echo "$a" ;;
       *:'=>') case "$c" in /*) echo "$c" ;; esac ;;

@@ -44,7 +44,11 @@ case "$kver" in
 esac
 
 if [ ! -f "$bvm/build.ninja" ]; then
-   meson setup "$bvm" >/dev/null || broken "meson setup $bvm failed"
+   # Tolerate a concurrent setup of the same dir by another run.
+   if ! out=$(meson setup "$bvm" 2>&1) && [ ! -f "$bvm/build.ninja" ]; then
+      echo "$out" | tail -n 20
+      broken "meson setup $bvm failed"
+   fi
 fi
 ninja -C "$bvm" -j"${NVSVM_JOBS:-2}" >/dev/null ||
    { ninja -C "$bvm" -j1 | tail -n 30; broken "build in $bvm failed"; }
