@@ -59,12 +59,11 @@ def write_latency(data, out):
                     continue
                 if blocks:
                     f.write("\n\n")
-                label = f"{be['backend']} {side}"
-                if side == "library":
-                    label += f" (median {s['median_us']:.1f} us)"
-                else:
-                    label += (f" (median {s['median_us']:.1f} us, lib/raw "
-                              f"{rt['library_over_raw']:.3f})")
+                # The curve's own median (pooled); the ratio is per pair.
+                label = f"{be['backend']} {side} (median {cdf[50]:.1f} us"
+                if side == "raw":
+                    label += f"; lib/raw per pair {rt['library_over_raw']:.3f}"
+                label += ")"
                 f.write(f'"{label}"\n')
                 for k, v in enumerate(cdf):
                     f.write(f"{k} {v}\n")

@@ -460,6 +460,9 @@ bench_print_text(const struct bench_run *b, FILE *f)
          fprintf(f, "         (clock ticks every %" PRIu64 " ns: use the "
                  "means)\n", be->rt.clock_res_ns);
    }
+   fprintf(f, "  library, raw: median of the runs' medians; lib/raw: median "
+           "of the per-pair\n  ratios (a pair runs back to back, so host "
+           "drift between pairs cancels)\n");
 
    fprintf(f, "\ncounters: %u x 8 bytes, the device adds to counter 0 %u "
            "times, %u CPU thread(s) add to the others\n", o->cn.counters,
