@@ -110,7 +110,8 @@ nvsvm_bench_roundtrip(struct nvsvm_device *dev, nvsvm_bench_raw_fn raw,
    struct nvsvm_pingpong_params run;
    struct nvsvm_pingpong_result lib_res, raw_res;
    double *lib_s = NULL, *raw_s = NULL;
-   double ratios[NVSVM_BENCH_MAX_REPEATS], ratios_mean[NVSVM_BENCH_MAX_REPEATS];
+   double ratios[NVSVM_BENCH_MAX_REPEATS];
+   double ratios_mean[NVSVM_BENCH_MAX_REPEATS];
    uint64_t lib_n = 0, raw_n = 0;
    size_t cap;
    int ret = 0;

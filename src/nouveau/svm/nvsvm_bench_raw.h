@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The raw-ioctl vsvm ping-pong that `nvsvm bench` runs beside the library's. */
+/* The raw-ioctl vsvm ping-pong `nvsvm bench` runs beside the library's. */
 #ifndef NVSVM_BENCH_RAW_H
 #define NVSVM_BENCH_RAW_H
 

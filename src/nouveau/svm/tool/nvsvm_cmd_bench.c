@@ -78,7 +78,7 @@ bench_usage(FILE *f)
       "               counter 0 --steps times while --cpu-threads add to\n"
       "               the others; 1, 2, 4.. up to all counters per page\n"
       "               (placed .. packed), on vsvm also all on one counter;\n"
-      "               conversions, throughput, exact totals, detector verdict\n"
+      "               conversions, throughput, exact totals, the detector\n"
       "  range check  nvsvm_range_check() per call, then with --mappings\n"
       "               more mappings in the process\n"
       "Exit 1 when a total is not exact or a workload fails; timings are\n"
