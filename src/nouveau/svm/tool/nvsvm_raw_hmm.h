@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The raw-ioctl ping-pong baseline that `nvsvm pingpong` runs beside the library. */
+/* The raw-ioctl ping-pong baseline run beside the library by the CLI. */
 #ifndef NVSVM_RAW_HMM_H
 #define NVSVM_RAW_HMM_H
 
