@@ -125,8 +125,10 @@ kt_recorded(const struct kt_kernel *k, const char *what,
    for (const struct kt_expect *e = table; e->version; e++) {
       if (strcmp(e->version, k->version) != 0)
          continue;
-      printf("# recorded[%s] %s = %ld (expected %ld)\n", k->version, what,
-             observed, e->value);
+      printf("# recorded[%s] %s = %ld%s%s%s (expected %ld)\n", k->version,
+             what, observed, observed < 0 ? " (" : "",
+             observed < 0 ? nvsvm_error_name((int)observed) : "",
+             observed < 0 ? ")" : "", e->value);
       if (observed != e->value) {
          printf("# FAIL: %s changed on %s: %ld, recorded %ld\n", what,
                 k->version, observed, e->value);
