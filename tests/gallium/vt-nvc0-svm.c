@@ -194,8 +194,9 @@ migrate_to_vram_and_back_keeps_every_byte(void *data)
       goto out;
    ptrs[0] = buf;
    failed = nvc0_svm_migrate(&svm, 1, ptrs, sizes, true, false);
-   piglit_note("to VRAM: failed %u, pages migrated %llu", failed,
-               (unsigned long long)svm.stats.pages_to_device);
+   piglit_note("to VRAM: failed %u, pages requested %llu, result %llu",
+               failed, (unsigned long long)svm.stats.pages_to_device,
+               (unsigned long long)svm.stats.bind_result);
    if (failed || svm.stats.pages_to_device != NPAGES)
       goto out;
    /* In VRAM the CPU PTEs are device-private entries, not present. */
@@ -287,9 +288,11 @@ null_size_means_the_whole_allocation_or_a_loud_refusal(void *data)
    nvc0_svm_set_alloc_size_cb(&svm, whole_allocation, &whole);
    if (nvc0_svm_migrate(&svm, 1, ptrs, NULL, true, false))
       goto out;
-   piglit_note("whole allocation: %llu pages migrated",
+   piglit_note("whole allocation: %llu pages requested",
                (unsigned long long)svm.stats.pages_to_device);
-   if (svm.stats.pages_to_device != NPAGES)
+   /* The whole allocation moved: no page of it is in system RAM. */
+   if (svm.stats.pages_to_device != NPAGES || page_present(buf) != 0 ||
+       page_present(buf + BUF_SIZE - 1) != 0)
       goto out;
    r = pattern_ok(buf) ? PIGLIT_PASS : PIGLIT_FAIL;
 out:

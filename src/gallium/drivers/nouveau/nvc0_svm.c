@@ -185,8 +185,13 @@ nvc0_svm_migrate_one(struct nvc0_svm *svm, const void *ptr, size_t size,
 
    if (to_device) {
       ret = nvsvm_migrate_to_device(svm->dev, (void *)ptr, size, &migrated);
-      if (!ret)
-         svm->stats.pages_to_device += migrated;
+      if (!ret) {
+         uintptr_t first = (uintptr_t)ptr & ~(uintptr_t)4095;
+         uintptr_t end = ((uintptr_t)ptr + size + 4095) & ~(uintptr_t)4095;
+
+         svm->stats.pages_to_device += (end - first) / 4096;
+         svm->stats.bind_result += migrated;
+      }
    } else {
       ret = nvsvm_migrate_to_host(svm->dev, (void *)ptr, size,
                                   content_undefined ?

@@ -38,7 +38,12 @@ typedef size_t (*nvc0_svm_alloc_size_fn)(void *data, const void *ptr);
 struct nvc0_svm_stats {
    uint64_t migrate_calls;
    uint64_t migrate_errors;    /* ranges the kernel or we refused */
-   uint64_t pages_to_device;   /* the kernel's `result`, summed */
+   /*
+    * Pages asked to move to VRAM. Not a count of pages moved: migration is
+    * best effort per page and nouveau sets SVM_BIND's `result` to 0.
+    */
+   uint64_t pages_to_device;
+   uint64_t bind_result;       /* the kernel's `result`, summed */
    uint64_t ranges_to_host;
    uint64_t range_warnings;    /* atomic args that failed the range rules */
 };
