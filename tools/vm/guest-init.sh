@@ -5,8 +5,8 @@
 # modules, run the one command in /nvsvm/cmd and report its exit status.
 #
 # The host (tools/vm/run) looks for the NVSVM-VM-EXIT line. The guest then
-# reboots: the kernel has no ACPI, so power-off would only halt, while qemu
-# -no-reboot turns a reboot into a clean exit.
+# reboots: qemu -no-reboot turns that into a clean exit for any kernel,
+# while power-off only halts a kernel built without ACPI.
 
 /bin/busybox --install -s
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
