@@ -111,6 +111,18 @@ static void vsvm_op_fn(struct vsvm_access *acc, void *kaddr)
 	}
 }
 
+/* Past the deadline, or the caller is dying: every lane stops. */
+static bool vsvm_lane_should_stop(struct vsvm_exec_ctx *ctx)
+{
+	if (time_after(jiffies, ctx->deadline)) {
+		ctx->timed_out = true;
+		atomic_cmpxchg(&ctx->abort, 0, 1);
+	}
+	if (fatal_signal_pending(current))
+		atomic_cmpxchg(&ctx->abort, 0, 1);
+	return atomic_read(&ctx->abort);
+}
+
 static int vsvm_lane_op(struct vsvm_lane *lane, const struct drm_vsvm_op *op,
 			u64 iter)
 {
@@ -135,7 +147,8 @@ static int vsvm_lane_op(struct vsvm_lane *lane, const struct drm_vsvm_op *op,
 		st.c = (u32)st.c;
 
 	for (;;) {
-		if (atomic_read(&ctx->abort))
+		/* WAIT and a spinning CAS may loop: stop them in time too. */
+		if (vsvm_lane_should_stop(ctx))
 			return -ECANCELED;
 		ret = vsvm_svmm_access(ctx->svmm, &acc);
 		lane->res.faults += acc.faults;
@@ -205,12 +218,6 @@ static void vsvm_lane_run(struct vsvm_lane *lane)
 
 	for (iter = 0; iter < ctx->iterations && !ret; iter++) {
 		for (k = 0; k < ctx->nops; k++) {
-			if (time_after(jiffies, ctx->deadline)) {
-				ctx->timed_out = true;
-				atomic_cmpxchg(&ctx->abort, 0, 1);
-			}
-			if (fatal_signal_pending(current))
-				atomic_cmpxchg(&ctx->abort, 0, 1);
 			ret = vsvm_lane_op(lane, &ctx->ops[k], iter);
 			if (ret)
 				break;
@@ -259,7 +266,7 @@ static int vsvm_exec_check_op(const struct drm_vsvm_op *op)
 	    op->opcode != DRM_VSVM_OP_CAS)
 		return -EINVAL;
 	/* Natural alignment keeps every access inside one page. */
-	if ((op->addr | op->lane_stride) & (size - 1))
+	if ((op->addr | op->lane_stride | op->iter_stride) & (size - 1))
 		return -EINVAL;
 	return 0;
 }
@@ -366,7 +373,9 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data,
 	    args->timeout_ms > DRM_VSVM_MAX_TIMEOUT_MS)
 		return -EINVAL;
 	inline_lane = args->flags & DRM_VSVM_EXEC_F_INLINE;
-	if (inline_lane && args->lanes != 1)
+	/* The inline lane is the caller: it must live in the mirrored mm. */
+	if (inline_lane &&
+	    (args->lanes != 1 || current->mm != svmm->notifier.mm))
 		return -EINVAL;
 	timeout_ms = args->timeout_ms ?: DRM_VSVM_DEFAULT_TIMEOUT_MS;
 

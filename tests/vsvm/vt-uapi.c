@@ -538,6 +538,9 @@ exec_rejects_malformed_programs(void *ctx)
    op.addr += 4;   /* an 8-byte access must be 8-byte aligned */
    VT_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
    op.addr -= 4;
+   op.iter_stride = 12;   /* ...in every iteration */
+   VT_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
+   op.iter_stride = 0;
    op.opcode = 99;
    VT_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
    op.opcode = DRM_VSVM_OP_ADD;

@@ -132,7 +132,8 @@ struct drm_vsvm_lane_result {
 
 /*
  * Run the lane on the calling thread instead of a kernel thread (lanes
- * must be 1): no thread start-up in the timing, for latency loops.
+ * must be 1, and the caller must be in the mm SVM_INIT mirrors): no
+ * thread start-up in the timing, for latency loops.
  */
 #define DRM_VSVM_EXEC_F_INLINE (1u << 0)
 
