@@ -125,7 +125,7 @@ nvsvm_strlcpy(char *dst, const char *src, size_t size)
    dst[n] = '\0';
 }
 
-/* Debug messages on stderr when NVSVM_DEBUG is set (docs/envvars.md). */
+/* Debug messages on stderr when NVSVM_DEBUG is set (docs/envvars.rst). */
 bool
 nvsvm_debug_enabled(void);
 void
