@@ -167,6 +167,7 @@ struct nvsvm_bench_range_params {
 
 struct nvsvm_bench_range_result {
    unsigned maps_before, maps_after;  /* /proc/self/maps lines */
+   uint64_t region_addr, region_len;  /* the extra mappings' span */
    struct nvsvm_bench_range_point few;       /* before the extra ones */
    struct nvsvm_bench_range_point many_low;  /* probe page lower in VA */
    struct nvsvm_bench_range_point many_high; /* probe page higher in VA */

@@ -208,7 +208,7 @@ host_and_device_increments_sum_exactly(void *arg)
    struct run r = { 0 };
    _Atomic uint32_t *counter = NULL;
    unsigned started = 0;
-   uint64_t interleaved = 0, t0, t1;
+   uint64_t interleaved = 0, t0 = 0, t1;
    uint32_t want, got;
    enum piglit_result res;
    bool ok = false;

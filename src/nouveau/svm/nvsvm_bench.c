@@ -703,6 +703,8 @@ nvsvm_bench_range_cost(const struct nvsvm_bench_range_params *p,
          ret = -errno;
          goto out;
       }
+      r->region_addr = (uintptr_t)region;
+      r->region_len = rlen;
       munmap(region, PAGE);
       munmap(region + rlen - PAGE, PAGE);
       for (unsigned i = 1; i <= p->mappings; i += 2) {

@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -250,6 +251,22 @@ bench_find_vsvm(char *path, size_t size)
    }
 }
 
+/*
+ * A backend's reason, formatted through a local buffer: its arguments are
+ * often other fields of the same struct, which snprintf must not alias.
+ */
+static void
+bench_reason(struct bench_backend *be, const char *fmt, ...)
+{
+   char msg[sizeof(be->reason)];
+   va_list ap;
+
+   va_start(ap, fmt);
+   vsnprintf(msg, sizeof(msg), fmt, ap);
+   va_end(ap);
+   memcpy(be->reason, msg, sizeof(msg));
+}
+
 static int
 bench_open(struct bench_run *b, enum bench_be k, struct nvsvm_device **dev)
 {
@@ -265,14 +282,14 @@ bench_open(struct bench_run *b, enum bench_be k, struct nvsvm_device **dev)
    } else {
       bench_find_vsvm(be->path, sizeof(be->path));
       if (!be->path[0]) {
-         snprintf(be->reason, sizeof(be->reason),
-                  "no vsvm render node (load kernel/vsvm's vsvm.ko)");
+         bench_reason(be, "no vsvm render node "
+                      "(load kernel/vsvm's vsvm.ko)");
          return -ENODEV;
       }
    }
    ret = nvsvm_device_open(be->path, dev);
    if (ret) {
-      snprintf(be->reason, sizeof(be->reason), "open %s: %s (%s)%s",
+      bench_reason(be, "open %s: %s (%s)%s",
                be->path, nvsvm_error_name(ret), nvsvm_strerror(ret),
                k == BE_HMM && (ret == -ENOENT || ret == -ENODEV) ?
                "; no HMM test device: run it in the VM (make bench)" : "");
@@ -281,7 +298,7 @@ bench_open(struct bench_run *b, enum bench_be k, struct nvsvm_device **dev)
    nvsvm_device_get_info(*dev, &info);
    if (info.backend != (k == BE_HMM ? NVSVM_BACKEND_HMM :
                                       NVSVM_BACKEND_VSVM)) {
-      snprintf(be->reason, sizeof(be->reason), "%s is driven by the %s "
+      bench_reason(be, "%s is driven by the %s "
                "backend, not %s", be->path,
                nvsvm_backend_name(info.backend), be->name);
       ret = -EINVAL;
@@ -291,7 +308,7 @@ bench_open(struct bench_run *b, enum bench_be k, struct nvsvm_device **dev)
    if (k == BE_VSVM) {
       ret = nvsvm_svm_init(*dev, NULL);
       if (ret) {
-         snprintf(be->reason, sizeof(be->reason), "SVM_INIT on %s: %s",
+         bench_reason(be, "SVM_INIT on %s: %s",
                   be->path, nvsvm_svm_init_strerror(ret));
          goto fail;
       }
