@@ -40,8 +40,10 @@ done
 
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || die "busybox not found (Debian: busybox-static)"
-file -L "$busybox" | grep -q 'statically linked' ||
+# ldd fails on a static program: that is the one we want.
+if ldd "$busybox" >/dev/null 2>&1; then
    die "$busybox is not static (Debian: busybox-static)"
+fi
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/nvsvm-initramfs-XXXXXX")
 trap 'rm -rf "$stage"' EXIT

@@ -7,7 +7,8 @@
 # usage: suite.sh 6.12|6.1 [--debug]   our cached kernels
 #        suite.sh KERNEL-TREE|BZIMAGE   your own kernel (see docs/vm.md)
 # env:   NVSVM_VM_TIMEOUT (whole VM, default 1200 s), NVSVM_TEST_TIMEOUT
-#        (per test binary, default 120 s), BUILD_VM (default build-vm)
+#        (per test binary, default 120 s), BUILD_VM (default build-vm),
+#        NVSVM_VM_SELFCHECK=0 skips the three runner self-checks (~20 s)
 set -uo pipefail
 # The whole script is one block: bash reads it completely before running,
 # so editing this file cannot derail a build or VM already running.
@@ -75,6 +76,34 @@ trap 'rm -f "$log"' EXIT
 "$here/run" "${runargs[@]}" -- sh tools/vm/guest-suite.sh "$root/$bvm" \
    2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+
+# The runner's own promises, checked on this kernel: a splat fails the run
+# (a WARNING written to /dev/kmsg looks exactly like the kernel's own), the
+# timeout stops a stuck guest, and the command's status comes back.
+selfcheck()
+{
+   local name=$1 want=$2 got out
+   shift 2
+   out=$("$here/run" --kernel "$tree" --build "$bvm" "$@" 2>&1)
+   got=$?
+   local res=pass
+   [ "$got" -eq "$want" ] || res=fail
+   {
+      echo "# $name: vm/run exited $got, expected $want"
+      [ "$res" = pass ] || echo "$out" | tail -n 15 | sed 's/^/#   /'
+      echo "PIGLIT: {\"enumerate subtests\": [\"$name\"]}"
+      echo "PIGLIT: {\"subtest\": {\"$name\": \"$res\"}}"
+      echo "PIGLIT: {\"result\": \"$res\"}"
+   } | tee -a "$log"
+}
+if [ "${NVSVM_VM_SELFCHECK:-1}" != 0 ]; then
+   selfcheck vm_run_fails_on_kernel_warning 126 --timeout 60 -- \
+      sh -c 'echo "WARNING: CPU: 0 PID: 1 at nvsvm/selfcheck.c:1 x" >/dev/kmsg'
+   selfcheck vm_run_kills_a_stuck_guest_at_its_timeout 124 --timeout 10 -- \
+      sleep 600
+   selfcheck vm_run_returns_the_command_status 7 --timeout 60 -- \
+      sh -c 'exit 7'
+fi
 
 counted=$(python3 "$root/tools/piglit_count.py" "$log")
 # Its notes (missing subtests...), then our own total below.
