@@ -279,7 +279,7 @@ enum nvsvm_range_warning {
 
 enum nvsvm_range_flags {
    NVSVM_RANGE_REQUIRE_ALIGNED = 1u << 0, /* ptr and len page aligned */
-   NVSVM_RANGE_NO_THP_CHECK = 1u << 1,    /* skip smaps (cheaper) */
+   NVSVM_RANGE_NO_THP_CHECK = 1u << 1,    /* no THP/mlock warnings */
 };
 
 struct nvsvm_range_report {
@@ -294,8 +294,9 @@ struct nvsvm_range_report {
  * Can [ptr, ptr+len) take GPU atomics through the device-exclusive path?
  * Returns 0 when eligible (report->warnings may still be set),
  * -NVSVM_E_RANGE with report->reason when not, or a negative errno when
- * the check itself failed. Reads /proc/self/maps (and smaps for THP)
- * fresh on every call: nothing goes stale.
+ * the check itself failed. Asks the kernel afresh on every call
+ * (PROCMAP_QUERY/PAGEMAP_SCAN where they answer exactly, else
+ * /proc/self/smaps): nothing goes stale. docs/range-rules.md.
  */
 int
 nvsvm_range_check(const void *ptr, size_t len, unsigned flags,

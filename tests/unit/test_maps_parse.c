@@ -269,6 +269,89 @@ NVSVM_TEST(reader_of_a_missing_file_returns_enoent)
              -ENOENT);
 }
 
+static int
+mode(const char *s)
+{
+   return nvsvm_thp_mode_parse(s, strlen(s));
+}
+
+NVSVM_TEST(thp_mode_is_the_bracketed_word)
+{
+   ASSERT_EQ(mode("always [madvise] never\n"), NVSVM_THP_MADVISE);
+   ASSERT_EQ(mode("[always] madvise never"), NVSVM_THP_ALWAYS);
+   ASSERT_EQ(mode("always madvise [never]\n"), NVSVM_THP_NEVER);
+   ASSERT_EQ(mode("always [inherit] madvise never\n"), NVSVM_THP_INHERIT);
+}
+
+NVSVM_TEST(thp_mode_without_one_known_bracketed_word_is_refused)
+{
+   ASSERT_EQ(mode("always madvise never\n"), -NVSVM_E_PARSE);
+   ASSERT_EQ(mode("[always] [never]"), -NVSVM_E_PARSE);
+   ASSERT_EQ(mode("always within_size advise [deny] force"),
+             -NVSVM_E_PARSE);
+   ASSERT_EQ(mode("[]"), -NVSVM_E_PARSE);
+   ASSERT_EQ(mode(""), -NVSVM_E_PARSE);
+   ASSERT_EQ(nvsvm_thp_mode_parse(NULL, 3), -EINVAL);
+}
+
+static const char status_text[] =
+   "Name:\ttest_maps_parse\n"
+   "VmPeak:\t   10000 kB\n"
+   "VmLck:\t      12 kB\n"
+   "VmPin:\t       0 kB\n";
+
+NVSVM_TEST(status_field_reads_its_kilobytes)
+{
+   uint64_t kb = 99;
+
+   ASSERT_EQ(nvsvm_status_kb(status_text, strlen(status_text), "VmLck",
+                             &kb), 0);
+   ASSERT_U64_EQ(kb, 12);
+   ASSERT_EQ(nvsvm_status_kb(status_text, strlen(status_text), "VmPin",
+                             &kb), 0);
+   ASSERT_U64_EQ(kb, 0);
+}
+
+NVSVM_TEST(status_field_absent_or_malformed_is_named)
+{
+   static const char bad[] = "VmLck:\t  12 MB\nVmPin:\t kB\n";
+   uint64_t kb;
+
+   ASSERT_EQ(nvsvm_status_kb(status_text, strlen(status_text), "VmSwap",
+                             &kb), -ENOENT);
+   /* A key is matched whole: "Vm" is no key of these lines. */
+   ASSERT_EQ(nvsvm_status_kb(status_text, strlen(status_text), "Vm", &kb),
+             -ENOENT);
+   ASSERT_EQ(nvsvm_status_kb(bad, strlen(bad), "VmLck", &kb),
+             -NVSVM_E_PARSE);
+   ASSERT_EQ(nvsvm_status_kb(bad, strlen(bad), "VmPin", &kb),
+             -NVSVM_E_PARSE);
+}
+
+NVSVM_TEST(this_process_status_has_vmlck)
+{
+   char buf[8192];
+   uint64_t kb = UINT64_MAX;
+   size_t len;
+
+   ASSERT_EQ(nvsvm_read_small("/proc/self/status", buf, sizeof(buf), &len),
+             0);
+   ASSERT_EQ(strlen(buf), len);
+   ASSERT_EQ(nvsvm_status_kb(buf, len, "VmLck", &kb), 0);
+   ASSERT_TRUE(kb != UINT64_MAX);
+}
+
+NVSVM_TEST(small_reader_refuses_a_file_that_does_not_fit)
+{
+   char buf[16];
+   size_t len;
+
+   ASSERT_EQ(nvsvm_read_small("/proc/self/status", buf, sizeof(buf), &len),
+             -EFBIG);
+   ASSERT_EQ(nvsvm_read_small("/proc/self/no-such", buf, sizeof(buf), &len),
+             -ENOENT);
+}
+
 NVSVM_TEST_MAIN(
    NVSVM_CASE(anonymous_line_has_addresses_perms_and_no_name),
    NVSVM_CASE(file_line_has_offset_device_inode_and_padded_name),
@@ -289,4 +372,10 @@ NVSVM_TEST_MAIN(
    NVSVM_CASE(reader_stops_before_the_first_mapping_past_stop),
    NVSVM_CASE(reader_without_stop_reads_every_mapping),
    NVSVM_CASE(reader_of_a_missing_file_returns_enoent),
+   NVSVM_CASE(thp_mode_is_the_bracketed_word),
+   NVSVM_CASE(thp_mode_without_one_known_bracketed_word_is_refused),
+   NVSVM_CASE(status_field_reads_its_kilobytes),
+   NVSVM_CASE(status_field_absent_or_malformed_is_named),
+   NVSVM_CASE(this_process_status_has_vmlck),
+   NVSVM_CASE(small_reader_refuses_a_file_that_does_not_fit),
 )

@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Range rules against real mappings this test creates: every reason
- * nvsvm_range_check() can give, and the THP warning.
+ * nvsvm_range_check() can give, the warnings, and the fast (procfs
+ * ioctl) path agreeing with the smaps one. meson runs it twice, the
+ * second time with NVSVM_RANGE_SLOW=1.
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/auxv.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nvsvm/nvsvm.h"
+#include "nvsvm_range.h"
 #include "nvsvm_test.h"
 
 #define PG 4096u
@@ -461,6 +466,517 @@ NVSVM_TEST(every_reason_has_a_distinct_name_and_a_sentence)
                       "MADV_NOHUGEPAGE") != NULL);
 }
 
+/* ------------------------------------------ the fast path and smaps */
+
+static const char fast_skip[] =
+   "kernel without PROCMAP_QUERY (6.11+): only the smaps path exists here";
+
+/* Whether this kernel has the ioctls (a plain page answers fast there). */
+static bool
+fast_path_exists(void)
+{
+   static char page[PG] __attribute__((aligned(PG)));
+   struct nvsvm_range_report r;
+   enum nvsvm_range_defer why;
+
+   nvsvm_range_check_path(page, PG, NVSVM_RANGE_NO_THP_CHECK,
+                          NVSVM_RANGE_PATH_FAST, &r, NULL, &why);
+   return why != NVSVM_RANGE_DEFER_NO_QUERY;
+}
+
+static bool
+reports_equal(const struct nvsvm_range_report *a,
+              const struct nvsvm_range_report *b)
+{
+   return a->reason == b->reason && a->warnings == b->warnings &&
+          a->bad_addr == b->bad_addr && a->vma_start == b->vma_start &&
+          a->vma_end == b->vma_end && strcmp(a->vma_name, b->vma_name) == 0;
+}
+
+static void
+print_report(const char *path, int ret, const struct nvsvm_range_report *r)
+{
+   printf("#   %s: %d %s warn %#x bad %#" PRIx64 " vma %#" PRIx64
+          "-%#" PRIx64 " \"%s\"\n", path, ret,
+          nvsvm_range_reason_name(r->reason), r->warnings, r->bad_addr,
+          r->vma_start, r->vma_end, r->vma_name);
+}
+
+/* One page between PROT_NONE guards: its own VMA, merged with nothing. */
+static char *
+map_lone_page(void)
+{
+   char *p = map_anon(3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+   if (!p)
+      return NULL;
+   if (mprotect(p, PG, PROT_NONE) != 0 ||
+       mprotect(p + 2 * PG, PG, PROT_NONE) != 0) {
+      munmap(p, 3 * PG);
+      return NULL;
+   }
+   p[PG] = 1;
+   return p + PG;
+}
+
+static void
+unmap_lone_page(char *p)
+{
+   munmap(p - PG, 3 * PG);
+}
+
+NVSVM_TEST(fast_path_answers_for_plain_anonymous_memory)
+{
+   struct nvsvm_range_report r;
+   enum nvsvm_range_path used;
+   enum nvsvm_range_defer why;
+   char *p = map_lone_page();
+   int ret;
+
+   ASSERT_TRUE(p != NULL);
+   ret = nvsvm_range_check_path(p, PG, 0, NVSVM_RANGE_PATH_FAST, &r,
+                                &used, &why);
+   unmap_lone_page(p);
+   if (why == NVSVM_RANGE_DEFER_NO_QUERY)
+      SKIP("%s", fast_skip);
+   ASSERT_EQ(ret, 0);
+   ASSERT_EQ(used, NVSVM_RANGE_PATH_FAST);
+   ASSERT_EQ(why, NVSVM_RANGE_DEFER_NONE);
+   ASSERT_EQ(r.reason, NVSVM_RANGE_OK);
+}
+
+NVSVM_TEST(range_slow_1_in_the_environment_forces_the_smaps_path)
+{
+   const char *old = getenv("NVSVM_RANGE_SLOW");
+   char *saved = old ? strdup(old) : NULL;
+   struct nvsvm_range_report r;
+   enum nvsvm_range_path used_slow, used_auto;
+   enum nvsvm_range_defer why_slow, why_auto;
+   char *p = map_lone_page();
+   int ret_slow, ret_auto;
+
+   ASSERT_TRUE(p != NULL);
+   setenv("NVSVM_RANGE_SLOW", "1", 1);
+   ret_slow = nvsvm_range_check_path(p, PG, 0, NVSVM_RANGE_PATH_AUTO, &r,
+                                     &used_slow, &why_slow);
+   setenv("NVSVM_RANGE_SLOW", "0", 1);
+   ret_auto = nvsvm_range_check_path(p, PG, 0, NVSVM_RANGE_PATH_AUTO, &r,
+                                     &used_auto, &why_auto);
+   if (saved)
+      setenv("NVSVM_RANGE_SLOW", saved, 1);
+   else
+      unsetenv("NVSVM_RANGE_SLOW");
+   free(saved);
+   unmap_lone_page(p);
+   ASSERT_EQ(ret_slow, 0);
+   ASSERT_EQ(used_slow, NVSVM_RANGE_PATH_SLOW);
+   ASSERT_EQ(why_slow, NVSVM_RANGE_DEFER_ENV);
+   ASSERT_EQ(ret_auto, 0);
+   if (why_auto == NVSVM_RANGE_DEFER_NO_QUERY)
+      SKIP("%s", fast_skip);
+   ASSERT_EQ(used_auto, NVSVM_RANGE_PATH_FAST);
+}
+
+/* Only VmFlags say whether a file mapping is io/pfnmap (SPECIAL). */
+NVSVM_TEST(refused_file_mapping_is_judged_with_smaps_vmflags)
+{
+   struct nvsvm_range_report r;
+   enum nvsvm_range_path used;
+   enum nvsvm_range_defer why;
+   int fd = tmp_file(PG), fast, ret;
+   void *p;
+
+   ASSERT_GE(fd, 0);
+   p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+   close(fd);
+   ASSERT_TRUE(p != MAP_FAILED);
+   fast = nvsvm_range_check_path(p, PG, 0, NVSVM_RANGE_PATH_FAST, &r, NULL,
+                                 &why);
+   ret = nvsvm_range_check_path(p, PG, 0, NVSVM_RANGE_PATH_AUTO, &r, &used,
+                                NULL);
+   munmap(p, PG);
+   ASSERT_EQ(ret, -NVSVM_E_RANGE);
+   ASSERT_EQ(r.reason, NVSVM_RANGE_FILE_BACKED);
+   ASSERT_EQ(used, NVSVM_RANGE_PATH_SLOW);
+   if (why == NVSVM_RANGE_DEFER_NO_QUERY)
+      SKIP("%s", fast_skip);
+   ASSERT_EQ(fast, -EAGAIN);
+   ASSERT_EQ(why, NVSVM_RANGE_DEFER_FILE_FLAGS);
+}
+
+/*
+ * A hugetlbfs file (here a MFD_HUGETLB memfd, shared) is hugetlb, not
+ * just shared: VmFlags ht says so on both paths.
+ */
+NVSVM_TEST(hugetlb_memfd_mapping_is_hugetlb)
+{
+   struct nvsvm_range_report fast, slow;
+   int fd = memfd_create("nvsvm-range-huge", MFD_CLOEXEC | MFD_HUGETLB);
+   int ret_fast, ret_slow;
+   void *p;
+
+   if (fd < 0)
+      SKIP("memfd_create(MFD_HUGETLB): %s", strerror(errno));
+   if (ftruncate(fd, 2 * MiB) != 0) {
+      int e = errno;
+
+      close(fd);
+      SKIP("ftruncate of a hugetlb memfd: %s", strerror(e));
+   }
+   p = mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE,
+            MAP_SHARED | MAP_NORESERVE, fd, 0);
+   close(fd);
+   if (p == MAP_FAILED)
+      SKIP("mmap of a hugetlb memfd: %s", strerror(errno));
+   ret_fast = nvsvm_range_check_path(p, 2 * MiB, 0, NVSVM_RANGE_PATH_AUTO,
+                                     &fast, NULL, NULL);
+   ret_slow = nvsvm_range_check_path(p, 2 * MiB, 0, NVSVM_RANGE_PATH_SLOW,
+                                     &slow, NULL, NULL);
+   munmap(p, 2 * MiB);
+   ASSERT_EQ(ret_fast, -NVSVM_E_RANGE);
+   ASSERT_EQ(fast.reason, NVSVM_RANGE_HUGETLB);
+   ASSERT_TRUE(strncmp(fast.vma_name, "/memfd:nvsvm-range-huge", 23) == 0);
+   ASSERT_EQ(ret_slow, -NVSVM_E_RANGE);
+   ASSERT_TRUE(reports_equal(&fast, &slow));
+}
+
+/* The [vsyscall] line of /proc/self/maps, if the kernel maps it. */
+static uint64_t
+vsyscall_page(void)
+{
+   FILE *f = fopen("/proc/self/maps", "re");
+   unsigned long long s = 0;
+   char line[512];
+
+   if (!f)
+      return 0;
+   while (fgets(line, sizeof(line), f)) {
+      if (strstr(line, "[vsyscall]") && sscanf(line, "%llx-", &s) == 1)
+         break;
+      s = 0;
+   }
+   fclose(f);
+   return s;
+}
+
+/* PROCMAP_QUERY does not see the gate page: smaps answers there. */
+NVSVM_TEST(vsyscall_gate_page_is_special)
+{
+   struct nvsvm_range_report r;
+   enum nvsvm_range_path used;
+   enum nvsvm_range_defer why;
+   uint64_t gate = vsyscall_page();
+   int ret;
+
+   if (!gate)
+      SKIP("no [vsyscall] in /proc/self/maps (vsyscall=none)");
+   ret = nvsvm_range_check_path((void *)(uintptr_t)gate, PG, 0,
+                                NVSVM_RANGE_PATH_AUTO, &r, &used, &why);
+   ASSERT_EQ(ret, -NVSVM_E_RANGE);
+   ASSERT_EQ(r.reason, NVSVM_RANGE_SPECIAL);
+   ASSERT_STREQ(r.vma_name, "[vsyscall]");
+   ASSERT_EQ(used, NVSVM_RANGE_PATH_SLOW);
+   if (why == NVSVM_RANGE_DEFER_NO_QUERY)
+      SKIP("%s", fast_skip);
+   if (why != NVSVM_RANGE_DEFER_ENV)
+      ASSERT_EQ(why, NVSVM_RANGE_DEFER_GATE);
+}
+
+/* maps writes a newline in a path as \012; the ioctl path does too. */
+NVSVM_TEST(prot_none_file_mapping_names_match_maps_with_a_newline_escaped)
+{
+   char path[] = "/tmp/nvsvm-range-a\nb-XXXXXX";
+   struct nvsvm_range_report fast, slow;
+   int fd = mkstemp(path), ret_fast, ret_slow;
+   enum nvsvm_range_path used;
+   void *p;
+
+   ASSERT_GE(fd, 0);
+   ASSERT_EQ(ftruncate(fd, PG), 0);
+   p = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE, fd, 0);
+   close(fd);
+   unlink(path);
+   ASSERT_TRUE(p != MAP_FAILED);
+   ret_fast = nvsvm_range_check_path(p, PG, 0, NVSVM_RANGE_PATH_FAST, &fast,
+                                     &used, NULL);
+   ret_slow = nvsvm_range_check_path(p, PG, 0, NVSVM_RANGE_PATH_SLOW, &slow,
+                                     NULL, NULL);
+   munmap(p, PG);
+   ASSERT_EQ(ret_slow, -NVSVM_E_RANGE);
+   ASSERT_EQ(slow.reason, NVSVM_RANGE_NO_ACCESS);
+   ASSERT_TRUE(strncmp(slow.vma_name, "/tmp/nvsvm-range-a\\012b-", 24) == 0);
+   if (ret_fast == -EAGAIN && !fast_path_exists())
+      SKIP("%s", fast_skip);
+   ASSERT_EQ(used, NVSVM_RANGE_PATH_FAST);
+   ASSERT_EQ(ret_fast, -NVSVM_E_RANGE);
+   ASSERT_TRUE(reports_equal(&fast, &slow));
+}
+
+/* VmLck > 0: which mapping is locked only smaps' VmFlags can say. */
+NVSVM_TEST(mlock_anywhere_hands_the_warnings_to_smaps)
+{
+   struct nvsvm_range_report r;
+   enum nvsvm_range_path used;
+   enum nvsvm_range_defer why;
+   char *locked = map_anon(PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+   char *plain = map_lone_page();
+   int fast, ret;
+
+   ASSERT_TRUE(locked != NULL && plain != NULL);
+   if (syscall(SYS_mlock, locked, PG) != 0) {
+      int e = errno;
+
+      munmap(locked, PG);
+      unmap_lone_page(plain);
+      SKIP("mlock: %s (RLIMIT_MEMLOCK)", strerror(e));
+   }
+   fast = nvsvm_range_check_path(plain, PG, 0, NVSVM_RANGE_PATH_FAST, &r,
+                                 NULL, &why);
+   ret = nvsvm_range_check_path(plain, PG, 0, NVSVM_RANGE_PATH_AUTO, &r,
+                                &used, NULL);
+   munmap(locked, PG);
+   unmap_lone_page(plain);
+   ASSERT_EQ(ret, 0);
+   ASSERT_EQ(r.warnings & NVSVM_RANGE_WARN_LOCKED, 0);
+   ASSERT_EQ(used, NVSVM_RANGE_PATH_SLOW);
+   if (why == NVSVM_RANGE_DEFER_NO_QUERY)
+      SKIP("%s", fast_skip);
+   ASSERT_EQ(fast, -EAGAIN);
+   ASSERT_EQ(why, NVSVM_RANGE_DEFER_LOCKED);
+}
+
+/* One page of each kind in turn, so that no two neighbours merge. */
+enum varied_kind {
+   VK_ANON, VK_READ_ONLY, VK_HOLE, VK_NOHUGEPAGE, VK_FILE_PRIVATE,
+   VK_PROT_NONE, VK_SHARED_ANON, VK_FILE_SHARED, VK_NAMED_ANON,
+   VK_MEMFD_PRIVATE, VK_RWX, VK_FILE_PROT_NONE, VK_COUNT
+};
+
+#define VARIED_SLOTS 1100u
+
+static bool
+varied_eligible(unsigned slot)
+{
+   enum varied_kind k = slot % VK_COUNT;
+
+   return k == VK_ANON || k == VK_NOHUGEPAGE || k == VK_NAMED_ANON ||
+          k == VK_RWX;
+}
+
+/* A refused file mapping (not PROT_NONE) is the fast path's to hand over. */
+static bool
+varied_deferred(unsigned slot)
+{
+   enum varied_kind k = slot % VK_COUNT;
+
+   return k == VK_FILE_PRIVATE || k == VK_SHARED_ANON ||
+          k == VK_FILE_SHARED || k == VK_MEMFD_PRIVATE;
+}
+
+static int
+varied_map(char *base, int fd, int mfd)
+{
+   for (unsigned i = 0; i < VARIED_SLOTS; i++) {
+      char *a = base + (size_t)i * PG;
+      off_t off = (off_t)i * PG;
+      const int rw = PROT_READ | PROT_WRITE;
+      const int fixed = MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS;
+      void *p = a;
+
+      switch ((enum varied_kind)(i % VK_COUNT)) {
+      case VK_ANON:
+      case VK_NAMED_ANON:
+         p = mmap(a, PG, rw, fixed, -1, 0);
+         break;
+      case VK_READ_ONLY:
+         p = mmap(a, PG, PROT_READ, fixed, -1, 0);
+         break;
+      case VK_HOLE:
+         munmap(a, PG);
+         break;
+      case VK_NOHUGEPAGE:
+         p = mmap(a, PG, rw, fixed, -1, 0);
+         if (p != MAP_FAILED && madvise(a, PG, MADV_NOHUGEPAGE) != 0)
+            return -errno;
+         break;
+      case VK_FILE_PRIVATE:
+         p = mmap(a, PG, rw, MAP_FIXED | MAP_PRIVATE, fd, off);
+         break;
+      case VK_PROT_NONE:
+         break; /* the reservation itself */
+      case VK_SHARED_ANON:
+         p = mmap(a, PG, rw, MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+         break;
+      case VK_FILE_SHARED:
+         p = mmap(a, PG, rw, MAP_FIXED | MAP_SHARED, fd, off);
+         break;
+      case VK_MEMFD_PRIVATE:
+         p = mmap(a, PG, rw, MAP_FIXED | MAP_PRIVATE, mfd, off);
+         break;
+      case VK_RWX:
+         p = mmap(a, PG, rw | PROT_EXEC, fixed, -1, 0);
+         break;
+      case VK_FILE_PROT_NONE:
+         p = mmap(a, PG, PROT_NONE, MAP_FIXED | MAP_PRIVATE, fd, off);
+         break;
+      case VK_COUNT:
+         break;
+      }
+      if (p == MAP_FAILED)
+         return -errno;
+      if (i % VK_COUNT == VK_NAMED_ANON)
+         /* Kernels without CONFIG_ANON_VMA_NAME: a plain page then. */
+         prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)a, PG,
+               (unsigned long)"nvsvm-varied");
+      if (varied_eligible(i))
+         a[0] = 1;
+   }
+   return 0;
+}
+
+static unsigned
+maps_count(void)
+{
+   FILE *f = fopen("/proc/self/maps", "re");
+   unsigned n = 0;
+   int c;
+
+   if (!f)
+      return 0;
+   while ((c = fgetc(f)) != EOF)
+      n += c == '\n';
+   fclose(f);
+   return n;
+}
+
+struct varied_tally {
+   unsigned probes, fast, deferred, wrong_path, differ;
+};
+
+/*
+ * Both paths on one range: identical answers; and the fast path answers
+ * itself unless expect_defer (then it hands over, for that reason).
+ */
+static void
+varied_probe(struct varied_tally *t, const void *p, size_t len,
+             unsigned flags, int expect_defer)
+{
+   struct nvsvm_range_report fast, slow;
+   enum nvsvm_range_defer why;
+   int rf, rs;
+
+   t->probes++;
+   rf = nvsvm_range_check_path(p, len, flags, NVSVM_RANGE_PATH_FAST, &fast,
+                               NULL, &why);
+   rs = nvsvm_range_check_path(p, len, flags, NVSVM_RANGE_PATH_SLOW, &slow,
+                               NULL, NULL);
+   if (rf == -EAGAIN) {
+      t->deferred++;
+      if (expect_defer >= 0 && (unsigned)expect_defer != why) {
+         t->wrong_path++;
+         printf("# %p+%#zx: fast path handed over (%s), expected %s\n", p,
+                len, nvsvm_range_defer_str(why),
+                nvsvm_range_defer_str(expect_defer));
+      }
+      return;
+   }
+   t->fast++;
+   if (expect_defer > 0) {
+      t->wrong_path++;
+      printf("# %p+%#zx: fast path answered, expected it to hand over "
+             "(%s)\n", p, len, nvsvm_range_defer_str(expect_defer));
+   }
+   if (rf != rs || !reports_equal(&fast, &slow)) {
+      t->differ++;
+      printf("# %p+%#zx flags %#x: the paths differ\n", p, len, flags);
+      print_report("fast", rf, &fast);
+      print_report("smaps", rs, &slow);
+   }
+}
+
+/* Expected hand-over for slots [first, first+n): the first refusal's. */
+static int
+varied_expect(unsigned first, unsigned n)
+{
+   for (unsigned i = first; i < first + n; i++) {
+      if (!varied_eligible(i))
+         return varied_deferred(i) ? NVSVM_RANGE_DEFER_FILE_FLAGS :
+                                     NVSVM_RANGE_DEFER_NONE;
+   }
+   return NVSVM_RANGE_DEFER_NONE;
+}
+
+NVSVM_TEST(fast_and_smaps_paths_agree_on_a_thousand_varied_mappings)
+{
+   const size_t len = (size_t)VARIED_SLOTS * PG;
+   const size_t thp_len = 8 * MiB;
+   struct varied_tally tally = { 0 };
+   char *base, *thp_raw, *h;
+   int fd, mfd, ret;
+   unsigned maps;
+
+   if (!fast_path_exists())
+      SKIP("%s", fast_skip);
+   fd = tmp_file(len);
+   mfd = memfd_create("nvsvm-varied", MFD_CLOEXEC);
+   ASSERT_GE(fd, 0);
+   ASSERT_GE(mfd, 0);
+   ASSERT_EQ(ftruncate(mfd, (off_t)len), 0);
+   base = mmap(NULL, len, PROT_NONE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+   ASSERT_TRUE(base != MAP_FAILED);
+   ret = varied_map(base, fd, mfd);
+   close(fd);
+   close(mfd);
+   maps = maps_count();
+
+   /*
+    * THP: a huge page in the range, an MADV_HUGEPAGE mapping not yet
+    * touched, and plain memory big enough for one.
+    */
+   thp_raw = map_anon(thp_len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+   h = thp_raw ? (char *)(((uintptr_t)thp_raw + 2 * MiB - 1) &
+                          ~(uintptr_t)(2 * MiB - 1)) : NULL;
+   if (h) {
+      madvise(h, 4 * MiB, MADV_HUGEPAGE);
+      memset(h, 1, 2 * MiB);
+   }
+
+   if (ret == 0 && h) {
+      for (unsigned i = 0; i < VARIED_SLOTS; i++) {
+         char *a = base + (size_t)i * PG;
+         unsigned flags = i & 1 ? NVSVM_RANGE_NO_THP_CHECK : 0;
+
+         if (i % 3 == 0)
+            varied_probe(&tally, a, PG, flags, varied_expect(i, 1));
+         if (i % 7 == 1 && i + 3 <= VARIED_SLOTS)
+            varied_probe(&tally, a, 3 * PG, flags ^ NVSVM_RANGE_NO_THP_CHECK,
+                         varied_expect(i, 3));
+         if (i % 50 == 2)
+            varied_probe(&tally, a + 100, 50, 0, varied_expect(i, 1));
+      }
+      varied_probe(&tally, base, len, 0, varied_expect(0, VARIED_SLOTS));
+      /* Which THP answers the fast path can give depends on sysfs. */
+      varied_probe(&tally, h, 2 * MiB, 0, -1);
+      varied_probe(&tally, h + PG, PG, 0, -1);
+      varied_probe(&tally, h + 2 * MiB, 2 * MiB, 0, -1);
+      varied_probe(&tally, h - PG, 2 * PG, 0, -1);
+      varied_probe(&tally, thp_raw, thp_len, 0, -1);
+      varied_probe(&tally, thp_raw, thp_len, NVSVM_RANGE_NO_THP_CHECK, -1);
+   }
+   munmap(base, len);
+   if (thp_raw)
+      munmap(thp_raw, thp_len);
+   ASSERT_EQ(ret, 0);
+   ASSERT_TRUE(h != NULL);
+   printf("# %u mappings; %u probes: %u answered by the ioctls, %u handed "
+          "to smaps\n", maps, tally.probes, tally.fast, tally.deferred);
+   ASSERT_GE(maps, 1000);
+   ASSERT_EQ(tally.differ, 0);
+   ASSERT_EQ(tally.wrong_path, 0);
+   ASSERT_GT(tally.fast, 0);
+}
+
 NVSVM_TEST_MAIN(
    NVSVM_CASE(private_anonymous_read_write_memory_is_eligible),
    NVSVM_CASE(malloc_memory_is_eligible),
@@ -487,4 +1003,12 @@ NVSVM_TEST_MAIN(
    NVSVM_CASE(mlocked_range_is_eligible_and_noted),
    NVSVM_CASE(missing_report_is_einval),
    NVSVM_CASE(every_reason_has_a_distinct_name_and_a_sentence),
+   NVSVM_CASE(fast_path_answers_for_plain_anonymous_memory),
+   NVSVM_CASE(range_slow_1_in_the_environment_forces_the_smaps_path),
+   NVSVM_CASE(refused_file_mapping_is_judged_with_smaps_vmflags),
+   NVSVM_CASE(hugetlb_memfd_mapping_is_hugetlb),
+   NVSVM_CASE(vsyscall_gate_page_is_special),
+   NVSVM_CASE(prot_none_file_mapping_names_match_maps_with_a_newline_escaped),
+   NVSVM_CASE(mlock_anywhere_hands_the_warnings_to_smaps),
+   NVSVM_CASE(fast_and_smaps_paths_agree_on_a_thousand_varied_mappings),
 )

@@ -364,3 +364,115 @@ fail_fd:
    close(fd);
    return ret;
 }
+
+int
+nvsvm_read_small(const char *path, char *buf, size_t size, size_t *out_len)
+{
+   size_t len = 0;
+   int fd, ret = 0;
+
+   if (!path || !buf || size < 2 || !out_len)
+      return -EINVAL;
+   fd = open(path, O_RDONLY | O_CLOEXEC);
+   if (fd < 0)
+      return -errno;
+   for (;;) {
+      ssize_t n = read(fd, buf + len, size - 1 - len);
+
+      if (n < 0) {
+         if (errno == EINTR)
+            continue;
+         ret = -errno;
+         break;
+      }
+      if (n == 0)
+         break;
+      len += (size_t)n;
+      if (len == size - 1) {
+         char c;
+
+         /* Full: anything more means it did not fit. */
+         n = read(fd, &c, 1);
+         if (n != 0)
+            ret = n > 0 ? -EFBIG : -errno;
+         break;
+      }
+   }
+   close(fd);
+   if (ret)
+      return ret;
+   buf[len] = '\0';
+   *out_len = len;
+   return 0;
+}
+
+static const struct {
+   const char *name;
+   enum nvsvm_thp_mode mode;
+} nvsvm_thp_modes[] = {
+   { "never", NVSVM_THP_NEVER }, { "madvise", NVSVM_THP_MADVISE },
+   { "always", NVSVM_THP_ALWAYS }, { "inherit", NVSVM_THP_INHERIT },
+};
+
+int
+nvsvm_thp_mode_parse(const char *s, size_t len)
+{
+   const char *p = s, *end = s + len, *sel = NULL;
+   size_t sel_len = 0;
+
+   if (!s)
+      return -EINVAL;
+   while (p < end) {
+      const char *tok;
+
+      while (p < end && (*p == ' ' || *p == '\n'))
+         p++;
+      tok = p;
+      while (p < end && *p != ' ' && *p != '\n')
+         p++;
+      if (p - tok >= 2 && tok[0] == '[' && p[-1] == ']') {
+         if (sel)
+            return -NVSVM_E_PARSE;
+         sel = tok + 1;
+         sel_len = (size_t)(p - tok) - 2;
+      }
+   }
+   if (!sel)
+      return -NVSVM_E_PARSE;
+   for (unsigned i = 0; i < sizeof(nvsvm_thp_modes) /
+                            sizeof(nvsvm_thp_modes[0]); i++) {
+      if (strlen(nvsvm_thp_modes[i].name) == sel_len &&
+          memcmp(nvsvm_thp_modes[i].name, sel, sel_len) == 0)
+         return (int)nvsvm_thp_modes[i].mode;
+   }
+   return -NVSVM_E_PARSE;
+}
+
+int
+nvsvm_status_kb(const char *buf, size_t len, const char *key, uint64_t *kb)
+{
+   size_t pos = 0, next;
+
+   if (!buf || !key || !kb)
+      return -EINVAL;
+   while (pos < len) {
+      size_t llen = next_line(buf, len, pos, &next), vlen;
+      const char *v = field_value(buf + pos, llen, key, &vlen);
+
+      if (v) {
+         const char *p = v, *end = v + vlen;
+         uint64_t n;
+
+         /* status pads with tabs where smaps pads with spaces. */
+         while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+         if (!parse_dec(&p, end, &n) || end - p != 3 ||
+             memcmp(p, " kB", 3) != 0)
+            return -NVSVM_E_PARSE;
+         *kb = n;
+         return 0;
+      }
+      pos = next;
+   }
+   return -ENOENT;
+}

@@ -79,4 +79,33 @@ int
 nvsvm_proc_read_maps(const char *path, uint64_t stop, char **buf,
                      size_t *len);
 
+/*
+ * Read a small file (sysfs, /proc/self/status) whole into buf, NUL
+ * terminated: 0 with *len set, -EFBIG when it does not fit, or -errno.
+ */
+int
+nvsvm_read_small(const char *path, char *buf, size_t size, size_t *len);
+
+/* A THP mode as sysfs writes it, the selected one in brackets. */
+enum nvsvm_thp_mode {
+   NVSVM_THP_NEVER,
+   NVSVM_THP_MADVISE,
+   NVSVM_THP_ALWAYS,
+   NVSVM_THP_INHERIT,  /* per-size files: follow the global setting */
+};
+
+/*
+ * "always [madvise] never": the bracketed mode as enum nvsvm_thp_mode,
+ * or -NVSVM_E_PARSE (none, two, or one we do not know).
+ */
+int
+nvsvm_thp_mode_parse(const char *s, size_t len);
+
+/*
+ * The "Key:   N kB" line of a /proc/<pid>/status buffer: 0 with *kb,
+ * -ENOENT when the key is absent, -NVSVM_E_PARSE when malformed.
+ */
+int
+nvsvm_status_kb(const char *buf, size_t len, const char *key, uint64_t *kb);
+
 #endif /* NVSVM_MAPS_H */
