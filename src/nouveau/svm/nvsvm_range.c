@@ -766,8 +766,12 @@ nvsvm_range_check_path(const void *ptr, size_t len, unsigned flags,
          *defer = why;
       if (path == NVSVM_RANGE_PATH_FAST)
          return -EAGAIN;
-      nvsvm_debug("range check %#" PRIx64 "-%#" PRIx64 ": smaps answers: %s",
-                  start, end, nvsvm_range_defer_str(why));
+      /* A missing ioctl was said once, when it was learnt. */
+      if (why != NVSVM_RANGE_DEFER_NO_QUERY &&
+          why != NVSVM_RANGE_DEFER_NO_SCAN)
+         nvsvm_debug("range check %#" PRIx64 "-%#" PRIx64
+                     ": smaps answers: %s", start, end,
+                     nvsvm_range_defer_str(why));
    }
    if (defer)
       *defer = why;
