@@ -96,8 +96,7 @@ static const char *const nvsvm_range_defers[NVSVM_RANGE_DEFER_COUNT] = {
    [NVSVM_RANGE_DEFER_LOCKED] =
       "VmLck > 0: only VmFlags lo says which mapping is mlocked",
    [NVSVM_RANGE_DEFER_THP_FLAGS] =
-      "a mapping could take an enabled THP size: VmFlags hg/nh decide "
-      "THPeligible",
+      "an enabled THP size fits a mapping: VmFlags hg/nh decide",
    [NVSVM_RANGE_DEFER_THP_SYSFS] = "THP settings in sysfs unreadable",
    [NVSVM_RANGE_DEFER_ERROR] = "a procfs ioctl or read failed",
 };
