@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for the /proc maps and smaps parsers: any bytes must
- * parse or be refused, never read outside the buffer, and always make
- * progress.
+ * libFuzzer target for the /proc parsers (maps, smaps, VmFlags, the sysfs
+ * THP mode, /proc/self/status values): any bytes must parse or be
+ * refused, never read outside the buffer, and always make progress.
  */
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "nvsvm/nvsvm.h"
 #include "nvsvm_maps.h"
 
 int
@@ -52,5 +54,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
    if (nvsvm_maps_parse_line(buf, size, &v) == 0)
       check_vma(&v, buf, size);
    (void)nvsvm_vmflags_parse(buf, size);
+
+   ret = nvsvm_thp_mode_parse(buf, size);
+   if (ret != -NVSVM_E_PARSE &&
+       (ret < NVSVM_THP_NEVER || ret > NVSVM_THP_INHERIT))
+      abort();
+   {
+      uint64_t kb = 0;
+
+      ret = nvsvm_status_kb(buf, size, "VmLck", &kb);
+      if (ret != 0 && ret != -ENOENT && ret != -NVSVM_E_PARSE)
+         abort();
+   }
    return 0;
 }
