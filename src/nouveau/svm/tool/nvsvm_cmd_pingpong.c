@@ -14,6 +14,7 @@
 #include "nvsvm/nvsvm.h"
 #include "nvsvm/nvsvm_pingpong.h"
 #include "nvsvm_json.h"
+#include "nvsvm_bench_raw.h"
 #include "nvsvm_raw_hmm.h"
 
 struct pp_opts {
@@ -35,8 +36,8 @@ pp_usage(FILE *f)
       "Ownership ping-pong: each round the CPU stores to every page (taking\n"
       "it back from the device) and the device converts the pages again.\n"
       "Reports round-trip latency, conversions/s, CPU minor faults,\n"
-      "retries and lost stores; for hmm also the same loop written with\n"
-      "raw ioctls, and the library/raw ratio.\n"
+      "retries and lost stores; beside it the same loop written with\n"
+      "raw ioctls (hmm and vsvm), and the library/raw ratio.\n"
       "\n"
       "  --backend   hmm (default: the kernel's HMM test device) or vsvm\n"
       "  --device    default /dev/hmm_dmirror0 (hmm), first vsvm node (vsvm)\n"
@@ -136,8 +137,9 @@ pp_parse(int argc, char **argv, struct pp_opts *o)
    }
    if (o->backend == NVSVM_BACKEND_HMM && !o->device)
       o->device = "/dev/hmm_dmirror0";
-   if (o->backend != NVSVM_BACKEND_HMM)
-      o->raw = false;   /* the raw loop speaks the HMM test device only */
+   /* Raw loops exist for the two test devices, not for nouveau. */
+   if (o->backend != NVSVM_BACKEND_HMM && o->backend != NVSVM_BACKEND_VSVM)
+      o->raw = false;
    return 0;
 }
 
@@ -269,7 +271,7 @@ pp_print_table(const struct pp_opts *o, const char *device,
       printf(" %15" PRIu64, raw->lost);
    printf("\n");
    if (!raw)
-      printf("\n  (no raw baseline: it speaks the HMM test device only)\n");
+      printf("\n  (no raw baseline for this backend)\n");
    if (c) {
       printf("\n  true atomics: %u CPU threads and %u device lanes add to "
              "one counter\n", c->cpu_threads, c->lanes);
@@ -339,7 +341,9 @@ nvsvm_cmd_pingpong(int argc, char **argv)
       goto out;
    }
    if (o.raw) {
-      ret = nvsvm_raw_hmm_pingpong(info.path, &o.params, &raw);
+      ret = o.backend == NVSVM_BACKEND_VSVM ?
+            nvsvm_bench_raw_vsvm_pingpong(info.path, &o.params, &raw) :
+            nvsvm_raw_hmm_pingpong(info.path, &o.params, &raw);
       if (ret) {
          fprintf(stderr, "nvsvm pingpong: raw baseline: %s (%s)\n",
                  nvsvm_error_name(ret), nvsvm_strerror(ret));
