@@ -33,7 +33,7 @@ two_devices_alternate_one_page_each_revokes_the_other(void *data)
    unsigned i;
 
    (void)data;
-   KT_ASSERT(page);
+   PG_ASSERT(page);
    KT_OPEN(KT_DEV0, &d0);
    KT_OPEN(KT_DEV1, &d1);
    for (i = 0; i < CONTEND_ROUNDS && kt_now() < end; i++) {
@@ -41,24 +41,24 @@ two_devices_alternate_one_page_each_revokes_the_other(void *data)
       struct nvsvm_device *other = (i & 1) ? d0 : d1;
 
       page[0] = i;   /* the CPU's turn in between: revokes both */
-      KT_OK(nvsvm_device_atomic_fault(me, page, KT_PAGE, copy));
+      PG_OK(nvsvm_device_atomic_fault(me, page, KT_PAGE, copy));
       if (copy[0] != i)
-         KT_FAIL("round %u: device %d saw %" PRIu64, i, i & 1, copy[0]);
+         PG_FAIL("round %u: device %d saw %" PRIu64, i, i & 1, copy[0]);
       if (nvsvm_device_check_exclusive(me, page, KT_PAGE) != 1)
-         KT_FAIL("round %u: device %d not exclusive after converting", i,
+         PG_FAIL("round %u: device %d not exclusive after converting", i,
                  i & 1);
       if (nvsvm_device_check_exclusive(other, page, KT_PAGE) != 0)
-         KT_FAIL("round %u: device %d still exclusive", i, !(i & 1));
+         PG_FAIL("round %u: device %d still exclusive", i, !(i & 1));
    }
-   KT_ASSERT_EQ(i, CONTEND_ROUNDS);
+   PG_ASSERT_EQ(i, CONTEND_ROUNDS);
 
    /* Without a CPU turn in between: d1 takes the page straight from d0. */
-   KT_OK(nvsvm_device_atomic_fault(d0, page, KT_PAGE, NULL));
-   KT_OK(nvsvm_device_atomic_fault(d1, page, KT_PAGE, copy));
-   KT_ASSERT_EQ(copy[0], CONTEND_ROUNDS - 1);
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(d0, page, KT_PAGE), 0);
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(d1, page, KT_PAGE), 1);
-   KT_ASSERT(kt_pm_exclusive(page));
+   PG_OK(nvsvm_device_atomic_fault(d0, page, KT_PAGE, NULL));
+   PG_OK(nvsvm_device_atomic_fault(d1, page, KT_PAGE, copy));
+   PG_ASSERT_EQ(copy[0], CONTEND_ROUNDS - 1);
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(d0, page, KT_PAGE), 0);
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(d1, page, KT_PAGE), 1);
+   PG_ASSERT(kt_pm_exclusive(page));
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(d0);
@@ -113,7 +113,7 @@ cpu_threads_increment_while_device_converts_nothing_lost(void *data)
    struct nvsvm_device_stats st;
 
    (void)data;
-   KT_ASSERT(pages);
+   PG_ASSERT(pages);
    memset(pages, 0, THREADS * KT_PAGE);
    KT_OPEN(KT_DEV0, &dev);
    for (unsigned t = 0; t < THREADS; t++) {
@@ -121,7 +121,7 @@ cpu_threads_increment_while_device_converts_nothing_lost(void *data)
       w[t].until = kt_now() + HAMMER_S;
       w[t].finished = 0;
       if (pthread_create(&th[t], NULL, worker_thread, &w[t]) != 0)
-         KT_FAIL("pthread_create %u", t);
+         PG_FAIL("pthread_create %u", t);
       started++;
    }
    /*
@@ -143,22 +143,22 @@ cpu_threads_increment_while_device_converts_nothing_lost(void *data)
       else if (ret == -EBUSY || ret == -ENOENT)
          refused++;
       else
-         KT_FAIL("device conversion: %s", nvsvm_error_name(ret));
+         PG_FAIL("device conversion: %s", nvsvm_error_name(ret));
    }
    for (; started; started--)
       pthread_join(th[started - 1], NULL);
    for (unsigned t = 0; t < THREADS; t++) {
       faults += w[t].faults;
       if (w[t].counter[0] != w[t].done)
-         KT_FAIL("thread %u: page says %" PRIu64 ", thread made %" PRIu64,
+         PG_FAIL("thread %u: page says %" PRIu64 ", thread made %" PRIu64,
                  t, w[t].counter[0], w[t].done);
    }
-   KT_OK(nvsvm_device_get_stats(dev, &st));
+   PG_OK(nvsvm_device_get_stats(dev, &st));
    printf("# %u page conversions (%u refused after bounded retries, %"
           PRIu64 " retries), %" PRIu64 " CPU faults, %" PRIu64
           " increments by thread 0\n", converted, refused, st.retries,
           faults, w[0].done);
-   KT_ASSERT_GE(converted, 10);
+   PG_ASSERT_GE(converted, 10);
    /*
     * Each worker fault takes back a page the device converted: faults
     * happen, and never more than conversions (plus a few for the
@@ -168,8 +168,8 @@ cpu_threads_increment_while_device_converts_nothing_lost(void *data)
     * the CPU took the page back before the device's copy, with a fault
     * of its own, so every attempt counts (a loaded host retries more).
     */
-   KT_ASSERT_GE(faults, 1);
-   KT_ASSERT_LE(faults, converted + refused + st.retries + 16 * THREADS);
+   PG_ASSERT_GE(faults, 1);
+   PG_ASSERT_LE(faults, converted + refused + st.retries + 16 * THREADS);
    res = PIGLIT_PASS;
 out:
    for (; started; started--)

@@ -22,17 +22,17 @@ convert_device_sees_cpu_data(void *data)
    long bad;
 
    (void)data;
-   KT_ASSERT(buf && copy);
+   PG_ASSERT(buf && copy);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, NPAGES, 0x11);
 
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, copy));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, copy));
    bad = kt_check_fill(copy, NPAGES, 0x11);
    if (bad >= 0)
-      KT_FAIL("device copy differs at word %ld", bad);
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, NPAGES * KT_PAGE), 1);
-   KT_OK(nvsvm_device_get_stats(dev, &st));
-   KT_ASSERT_EQ(st.conversions, NPAGES);
+      PG_FAIL("device copy differs at word %ld", bad);
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, NPAGES * KT_PAGE), 1);
+   PG_OK(nvsvm_device_get_stats(dev, &st));
+   PG_ASSERT_EQ(st.conversions, NPAGES);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -50,20 +50,20 @@ convert_pagemap_shows_every_page_nonpresent_swap(void *data)
    unsigned char *buf = kt_map_anon(NPAGES, true);
 
    (void)data;
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, NPAGES, 0x12);
    for (int i = 0; i < NPAGES; i++)
-      KT_ASSERT(kt_pm_present(buf + i * KT_PAGE));
+      PG_ASSERT(kt_pm_present(buf + i * KT_PAGE));
 
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
    for (int i = 0; i < NPAGES; i++) {
       uint64_t e = kt_pagemap(buf + i * KT_PAGE);
       if (e & KT_PM_PRESENT)
-         KT_FAIL("page %d still present after conversion: 0x%016" PRIx64,
+         PG_FAIL("page %d still present after conversion: 0x%016" PRIx64,
                  i, e);
       if (!(e & KT_PM_SWAP))
-         KT_FAIL("page %d not a swap-type entry: 0x%016" PRIx64, i, e);
+         PG_FAIL("page %d not a swap-type entry: 0x%016" PRIx64, i, e);
    }
    res = PIGLIT_PASS;
 out:
@@ -84,10 +84,10 @@ cpu_touch_revokes_only_that_page(bool write)
    volatile uint64_t *w;
    uint64_t seen, back[KT_PAGE / 8];
 
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, NPAGES, 0x13);
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
 
    w = (volatile uint64_t *)(buf + k * KT_PAGE);
    if (write) {
@@ -95,21 +95,21 @@ cpu_touch_revokes_only_that_page(bool write)
       seen = 0xfeedULL;
    } else {
       seen = *w;
-      KT_ASSERT_EQ(seen, kt_pattern(k, 0, 0x13));
+      PG_ASSERT_EQ(seen, kt_pattern(k, 0, 0x13));
    }
 
-   KT_ASSERT(kt_pm_present(buf + k * KT_PAGE));
+   PG_ASSERT(kt_pm_present(buf + k * KT_PAGE));
    for (int i = 0; i < NPAGES; i++) {
       if (i != k && !kt_pm_exclusive(buf + i * KT_PAGE))
-         KT_FAIL("page %d lost exclusivity when page %d was %s", i, k,
+         PG_FAIL("page %d lost exclusivity when page %d was %s", i, k,
                  write ? "written" : "read");
    }
    /* The device's mirror agrees for the touched page. */
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf + k * KT_PAGE,
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf + k * KT_PAGE,
                                              KT_PAGE), 0);
    /* A device read after the CPU's turn sees the CPU's value. */
-   KT_OK(nvsvm_device_read(dev, buf + k * KT_PAGE, KT_PAGE, back));
-   KT_ASSERT_EQ(back[0], seen);
+   PG_OK(nvsvm_device_read(dev, buf + k * KT_PAGE, KT_PAGE, back));
+   PG_ASSERT_EQ(back[0], seen);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -149,18 +149,18 @@ mirror_forgets_next_page_cpu_table_does_not(void *data)
    unsigned char *buf = kt_map_anon(NPAGES, true);
    int next, prev;
 
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, NPAGES, 0x14);
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
    *(volatile uint64_t *)(buf + 2 * KT_PAGE) = 1;
 
    next = nvsvm_device_check_exclusive(dev, buf + 3 * KT_PAGE, KT_PAGE);
    prev = nvsvm_device_check_exclusive(dev, buf + 1 * KT_PAGE, KT_PAGE);
-   KT_ASSERT_GE(next, 0);
-   KT_ASSERT_EQ(prev, 1);
+   PG_ASSERT_GE(next, 0);
+   PG_ASSERT_EQ(prev, 1);
    /* The CPU's page table is the truth: k+1 is still the device's. */
-   KT_ASSERT(kt_pm_exclusive(buf + 3 * KT_PAGE));
+   PG_ASSERT(kt_pm_exclusive(buf + 3 * KT_PAGE));
    res = kt_recorded(&ctx->k, "mirror says page k+1 still exclusive",
                      mirror_next, next);
 out:
@@ -178,23 +178,23 @@ range_counts_exclusive_until_every_page_revoked(void *data)
    unsigned char *buf = kt_map_anon(4, true);
 
    (void)data;
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, 4, 0x15);
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, 4 * KT_PAGE, NULL));
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 4 * KT_PAGE), 1);
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, 4 * KT_PAGE, NULL));
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 4 * KT_PAGE), 1);
 
    /* One page back on the CPU: the range is no longer all the device's. */
    *(volatile uint64_t *)(buf + 3 * KT_PAGE) = 2;
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 4 * KT_PAGE), 0);
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, KT_PAGE), 1);
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 4 * KT_PAGE), 0);
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, KT_PAGE), 1);
 
    for (int i = 0; i < 3; i++)
       *(volatile uint64_t *)(buf + i * KT_PAGE) = 2;
    for (int i = 0; i < 4; i++) {
-      KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf + i * KT_PAGE,
+      PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf + i * KT_PAGE,
                                                 KT_PAGE), 0);
-      KT_ASSERT(kt_pm_present(buf + i * KT_PAGE));
+      PG_ASSERT(kt_pm_present(buf + i * KT_PAGE));
    }
    res = PIGLIT_PASS;
 out:
@@ -213,18 +213,18 @@ device_read_keeps_exclusivity(void *data)
    long bad;
 
    (void)data;
-   KT_ASSERT(buf && copy);
+   PG_ASSERT(buf && copy);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, 2, 0x16);
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, 2 * KT_PAGE, NULL));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, 2 * KT_PAGE, NULL));
    memset(copy, 0, 2 * KT_PAGE);
-   KT_OK(nvsvm_device_read(dev, buf, 2 * KT_PAGE, copy));
+   PG_OK(nvsvm_device_read(dev, buf, 2 * KT_PAGE, copy));
    bad = kt_check_fill(copy, 2, 0x16);
    if (bad >= 0)
-      KT_FAIL("device read differs at word %ld", bad);
-   KT_ASSERT(kt_pm_exclusive(buf));
-   KT_ASSERT(kt_pm_exclusive(buf + KT_PAGE));
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 2 * KT_PAGE), 1);
+      PG_FAIL("device read differs at word %ld", bad);
+   PG_ASSERT(kt_pm_exclusive(buf));
+   PG_ASSERT(kt_pm_exclusive(buf + KT_PAGE));
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 2 * KT_PAGE), 1);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -249,17 +249,17 @@ device_write_lands_and_ends_exclusivity(void *data)
    struct nvsvm_device *dev = NULL;
    unsigned char *buf = kt_map_anon(1, true), *in = malloc(KT_PAGE);
 
-   KT_ASSERT(buf && in);
+   PG_ASSERT(buf && in);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, 1, 0x17);
    kt_fill(in, 1, 0x18);
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, KT_PAGE, NULL));
-   KT_OK(nvsvm_device_write(dev, buf, KT_PAGE, in));
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, KT_PAGE), 0);
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, KT_PAGE, NULL));
+   PG_OK(nvsvm_device_write(dev, buf, KT_PAGE, in));
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, KT_PAGE), 0);
    res = kt_recorded(&ctx->k, "page present after device write",
                      present_after, kt_pm_present(buf));
    if (kt_check_fill(buf, 1, 0x18) >= 0)
-      KT_FAIL("CPU does not see the device's write");
+      PG_FAIL("CPU does not see the device's write");
 out:
    nvsvm_device_close(dev);
    if (buf)
@@ -282,21 +282,21 @@ bad_ranges_get_named_errors(void *data)
    double t0;
    int ret;
 
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    KT_OPEN(KT_DEV0, &dev);
-   KT_ASSERT_EQ(nvsvm_device_atomic_fault(dev, NULL, KT_PAGE, NULL),
+   PG_ASSERT_EQ(nvsvm_device_atomic_fault(dev, NULL, KT_PAGE, NULL),
                 -EINVAL);
-   KT_ASSERT_EQ(nvsvm_device_atomic_fault(dev, buf + 8, KT_PAGE, NULL),
+   PG_ASSERT_EQ(nvsvm_device_atomic_fault(dev, buf + 8, KT_PAGE, NULL),
                 -NVSVM_E_UNALIGNED);
-   KT_ASSERT_EQ(nvsvm_device_atomic_fault(dev, buf, 100, NULL),
+   PG_ASSERT_EQ(nvsvm_device_atomic_fault(dev, buf, 100, NULL),
                 -NVSVM_E_UNALIGNED);
-   KT_ASSERT_EQ(nvsvm_device_atomic_fault(dev, buf, 0, NULL), -EINVAL);
+   PG_ASSERT_EQ(nvsvm_device_atomic_fault(dev, buf, 0, NULL), -EINVAL);
 
    /* A hole: the kernel cannot convert it; bounded retries, then its errno. */
    munmap(buf + KT_PAGE, KT_PAGE);
    t0 = kt_now();
    ret = nvsvm_device_atomic_fault(dev, buf + KT_PAGE, KT_PAGE, NULL);
-   KT_ASSERT_LT(kt_now() - t0, 5.0);
+   PG_ASSERT_LT(kt_now() - t0, 5.0);
    printf("# unmapped page: %s\n", nvsvm_error_name(ret));
    res = kt_recorded(&ctx->k, "convert unmapped page", unmapped, ret);
 out:

@@ -30,15 +30,15 @@ fork_after_convert_child_and_parent_isolated(void *data)
    int status, ret;
    pid_t pid;
 
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    KT_OPEN(KT_DEV0, &dev);
    for (size_t i = 0; i < words; i++)
       buf[i] = i;
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
 
    fflush(stdout);
    pid = fork();
-   KT_ASSERT(pid >= 0);
+   PG_ASSERT(pid >= 0);
    if (pid == 0) {
       /* Child: sees the pre-fork data, its increments stay its own. */
       for (size_t i = 0; i < words; i++)
@@ -54,16 +54,16 @@ fork_after_convert_child_and_parent_isolated(void *data)
    for (size_t i = 0; i < words; i++)
       buf[i] += 10;
    ret = kt_wait_child(pid, 20.0, &status);
-   KT_ASSERT_EQ(ret, 0);
+   PG_ASSERT_EQ(ret, 0);
    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      KT_FAIL("child saw wrong data: status 0x%x", status);
+      PG_FAIL("child saw wrong data: status 0x%x", status);
    for (size_t i = 0; i < words; i++)
       if (buf[i] != i + 10)
-         KT_FAIL("parent word %zu = %" PRIu64 ", want %zu", i, buf[i],
+         PG_FAIL("parent word %zu = %" PRIu64 ", want %zu", i, buf[i],
                  i + 10);
    /* The device can take the parent's pages again. */
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, NPAGES * KT_PAGE), 1);
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, NPAGES * KT_PAGE), 1);
 out:
    nvsvm_device_close(dev);
    if (buf)
@@ -84,19 +84,19 @@ mprotect_readonly_exclusive_device_write_refused(void *data)
    unsigned char *in = malloc(NPAGES * KT_PAGE);
    int ret;
 
-   KT_ASSERT(buf && in);
+   PG_ASSERT(buf && in);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, NPAGES, 0x21);
    kt_fill(in, NPAGES, 0x22);
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
-   KT_ASSERT_EQ(mprotect(buf, NPAGES * KT_PAGE, PROT_READ), 0);
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
+   PG_ASSERT_EQ(mprotect(buf, NPAGES * KT_PAGE, PROT_READ), 0);
 
    ret = nvsvm_device_write(dev, buf, NPAGES * KT_PAGE, in);
    res = kt_recorded(&ctx->k, "device write to read-only exclusive range",
                      write_ro, ret);
    /* Nothing of the refused write may show; the CPU still reads its data. */
    if (kt_check_fill(buf, NPAGES, 0x21) >= 0)
-      KT_FAIL("read-only range changed by a refused device write");
+      PG_FAIL("read-only range changed by a refused device write");
 out:
    nvsvm_device_close(dev);
    if (buf)
@@ -119,20 +119,20 @@ munmap_exclusive_range_device_gets_error_not_stale_data(void *data)
    unsigned char *out = malloc(NPAGES * KT_PAGE), *gone;
    int ret;
 
-   KT_ASSERT(buf && out);
+   PG_ASSERT(buf && out);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, NPAGES, 0x23);
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
-   KT_ASSERT_EQ(munmap(buf, NPAGES * KT_PAGE), 0);
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
+   PG_ASSERT_EQ(munmap(buf, NPAGES * KT_PAGE), 0);
 
    memset(out, 0, NPAGES * KT_PAGE);
    gone = buf;
    buf = NULL;
    ret = nvsvm_device_read(dev, gone, NPAGES * KT_PAGE, out);
-   KT_ASSERT_NE(ret, 0);
+   PG_ASSERT_NE(ret, 0);
    if (kt_check_fill(out, 1, 0x23) == -1)
-      KT_FAIL("device returned the unmapped page's old data");
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, gone, KT_PAGE), 0);
+      PG_FAIL("device returned the unmapped page's old data");
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, gone, KT_PAGE), 0);
    res = kt_recorded(&ctx->k, "device read of unmapped exclusive range",
                      read_gone, ret);
 out:
@@ -152,25 +152,25 @@ dontneed_exclusive_page_returns_zero_to_cpu_and_device(void *data)
    uint64_t *out = malloc(KT_PAGE);
 
    (void)data;
-   KT_ASSERT(buf && out);
+   PG_ASSERT(buf && out);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, NPAGES, 0x24);
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
-   KT_ASSERT_EQ(madvise(buf + KT_PAGE, KT_PAGE, MADV_DONTNEED), 0);
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
+   PG_ASSERT_EQ(madvise(buf + KT_PAGE, KT_PAGE, MADV_DONTNEED), 0);
 
    /* The dropped page is gone everywhere; its neighbours are untouched. */
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf + KT_PAGE, KT_PAGE),
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf + KT_PAGE, KT_PAGE),
                 0);
-   KT_ASSERT(kt_pm_exclusive(buf));
-   KT_ASSERT(kt_pm_exclusive(buf + 2 * KT_PAGE));
+   PG_ASSERT(kt_pm_exclusive(buf));
+   PG_ASSERT(kt_pm_exclusive(buf + 2 * KT_PAGE));
    memset(out, 0xa5, KT_PAGE);
-   KT_OK(nvsvm_device_read(dev, buf + KT_PAGE, KT_PAGE, out));
+   PG_OK(nvsvm_device_read(dev, buf + KT_PAGE, KT_PAGE, out));
    for (size_t i = 0; i < KT_PAGE / 8; i++)
       if (out[i] != 0)
-         KT_FAIL("device read word %zu = 0x%" PRIx64 " of a dropped page",
+         PG_FAIL("device read word %zu = 0x%" PRIx64 " of a dropped page",
                  i, out[i]);
-   KT_ASSERT_EQ(*(volatile uint64_t *)(buf + KT_PAGE), 0);
-   KT_ASSERT_EQ(*(volatile uint64_t *)buf, kt_pattern(0, 0, 0x24));
+   PG_ASSERT_EQ(*(volatile uint64_t *)(buf + KT_PAGE), 0);
+   PG_ASSERT_EQ(*(volatile uint64_t *)buf, kt_pattern(0, 0, 0x24));
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -202,14 +202,14 @@ process_exit_with_exclusive_entries_leaks_nothing(void *data)
    dev = NULL;
 
    before = kt_proc_field("/proc/meminfo", "AnonPages");
-   KT_ASSERT_GE(before, 0);
+   PG_ASSERT_GE(before, 0);
    for (int c = 0; c < EXIT_CHILDREN; c++) {
       int status, ret;
       pid_t pid;
 
       fflush(stdout);
       pid = fork();
-      KT_ASSERT(pid >= 0);
+      PG_ASSERT(pid >= 0);
       if (pid == 0) {
          struct nvsvm_device *cdev;
          void *p = kt_map_anon(EXIT_PAGES, true);
@@ -226,25 +226,25 @@ process_exit_with_exclusive_entries_leaks_nothing(void *data)
          _exit(0);
       }
       ret = kt_wait_child(pid, 20.0, &status);
-      KT_ASSERT_EQ(ret, 0);
+      PG_ASSERT_EQ(ret, 0);
       if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && (c & 1))
          killed++;
       else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-         KT_FAIL("child %d: status 0x%x", c, status);
+         PG_FAIL("child %d: status 0x%x", c, status);
    }
    after = kt_proc_field("/proc/meminfo", "AnonPages");
    printf("# AnonPages %ld kB -> %ld kB over %d children of %d KiB\n",
           before, after, EXIT_CHILDREN, EXIT_PAGES * 4);
-   KT_ASSERT_EQ(killed, EXIT_CHILDREN / 2);
+   PG_ASSERT_EQ(killed, EXIT_CHILDREN / 2);
    /* A leak would keep 16 MiB; allow noise from the rest of the system. */
-   KT_ASSERT_LT(after - before, 2048);
+   PG_ASSERT_LT(after - before, 2048);
 
    /* And the device still works for a fresh range. */
    buf = kt_map_anon(NPAGES, true);
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    kt_fill(buf, NPAGES, 0x26);
    KT_OPEN(KT_DEV0, &dev);
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -262,16 +262,16 @@ device_close_with_exclusive_entries_cpu_keeps_data(void *data)
    unsigned char *buf = kt_map_anon(NPAGES, true);
 
    (void)data;
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, NPAGES, 0x27);
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, NULL));
    nvsvm_device_close(dev);
    dev = NULL;
    if (kt_check_fill(buf, NPAGES, 0x27) >= 0)
-      KT_FAIL("data changed after the device file closed");
+      PG_FAIL("data changed after the device file closed");
    for (int i = 0; i < NPAGES; i++)
-      KT_ASSERT(kt_pm_present(buf + i * KT_PAGE));
+      PG_ASSERT(kt_pm_present(buf + i * KT_PAGE));
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);

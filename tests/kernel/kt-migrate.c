@@ -36,37 +36,37 @@ migrate_to_device_memory_and_back_then_convert(void *data)
    int bad;
 
    (void)data;
-   KT_ASSERT(buf && copy);
+   PG_ASSERT(buf && copy);
    kt_fill(buf, NPAGES, 0x71);
    KT_OPEN(KT_DEV0, &dev);
 
-   KT_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, NPAGES * KT_PAGE,
+   PG_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, NPAGES * KT_PAGE,
                                          &moved));
-   KT_ASSERT_EQ(moved, NPAGES);
-   KT_OK(nvsvm_device_snapshot(dev, buf, NPAGES * KT_PAGE, snap));
+   PG_ASSERT_EQ(moved, NPAGES);
+   PG_OK(nvsvm_device_snapshot(dev, buf, NPAGES * KT_PAGE, snap));
    if ((bad = snap_differs(snap, NPAGES, SNAP_DEV_RW)) >= 0)
-      KT_FAIL("page %d in device memory reads 0x%02x, want 0x%02x", bad,
+      PG_FAIL("page %d in device memory reads 0x%02x, want 0x%02x", bad,
               snap[bad], SNAP_DEV_RW);
    /* To the CPU, a device-private page is a non-present swap entry. */
    for (int i = 0; i < NPAGES; i++)
-      KT_ASSERT(kt_pm_exclusive(buf + i * KT_PAGE));
+      PG_ASSERT(kt_pm_exclusive(buf + i * KT_PAGE));
 
-   KT_OK(nvsvm_device_migrate_to_sys_mem(dev, buf, NPAGES * KT_PAGE,
+   PG_OK(nvsvm_device_migrate_to_sys_mem(dev, buf, NPAGES * KT_PAGE,
                                          &moved));
-   KT_ASSERT_EQ(moved, NPAGES);
-   KT_OK(nvsvm_device_snapshot(dev, buf, NPAGES * KT_PAGE, snap));
+   PG_ASSERT_EQ(moved, NPAGES);
+   PG_OK(nvsvm_device_snapshot(dev, buf, NPAGES * KT_PAGE, snap));
    if ((bad = snap_differs(snap, NPAGES, NVSVM_SNAP_WRITE)) >= 0)
-      KT_FAIL("page %d back in system memory reads 0x%02x", bad, snap[bad]);
+      PG_FAIL("page %d back in system memory reads 0x%02x", bad, snap[bad]);
    for (int i = 0; i < NPAGES; i++)
-      KT_ASSERT(kt_pm_present(buf + i * KT_PAGE));
+      PG_ASSERT(kt_pm_present(buf + i * KT_PAGE));
 
    /* The round trip kept every byte, and atomics work on the result. */
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, copy));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, copy));
    if (kt_check_fill(copy, NPAGES, 0x71) >= 0)
-      KT_FAIL("device copy after the round trip differs");
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, NPAGES * KT_PAGE), 1);
+      PG_FAIL("device copy after the round trip differs");
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, NPAGES * KT_PAGE), 1);
    if (kt_check_fill(buf, NPAGES, 0x71) >= 0)
-      KT_FAIL("CPU data after the round trip differs");
+      PG_FAIL("CPU data after the round trip differs");
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -87,23 +87,23 @@ cpu_touch_brings_one_device_page_home(void *data)
    uint64_t moved = 0;
 
    (void)data;
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    kt_fill(buf, 4, 0x72);
    KT_OPEN(KT_DEV0, &dev);
-   KT_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, 4 * KT_PAGE, &moved));
-   KT_ASSERT_EQ(moved, 4);
+   PG_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, 4 * KT_PAGE, &moved));
+   PG_ASSERT_EQ(moved, 4);
 
-   KT_ASSERT_EQ(*(volatile uint64_t *)(buf + 2 * KT_PAGE),
+   PG_ASSERT_EQ(*(volatile uint64_t *)(buf + 2 * KT_PAGE),
                 kt_pattern(2, 0, 0x72));
-   KT_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
-   KT_ASSERT_EQ(snap[0], SNAP_DEV_RW);
-   KT_ASSERT_EQ(snap[1], SNAP_DEV_RW);
-   KT_ASSERT_EQ(snap[2], NVSVM_SNAP_WRITE);
-   KT_ASSERT_EQ(snap[3], SNAP_DEV_RW);
-   KT_ASSERT(kt_pm_present(buf + 2 * KT_PAGE));
+   PG_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
+   PG_ASSERT_EQ(snap[0], SNAP_DEV_RW);
+   PG_ASSERT_EQ(snap[1], SNAP_DEV_RW);
+   PG_ASSERT_EQ(snap[2], NVSVM_SNAP_WRITE);
+   PG_ASSERT_EQ(snap[3], SNAP_DEV_RW);
+   PG_ASSERT(kt_pm_present(buf + 2 * KT_PAGE));
 
-   KT_OK(nvsvm_device_atomic_fault(dev, buf + 2 * KT_PAGE, KT_PAGE, NULL));
-   KT_ASSERT(kt_pm_exclusive(buf + 2 * KT_PAGE));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf + 2 * KT_PAGE, KT_PAGE, NULL));
+   PG_ASSERT(kt_pm_exclusive(buf + 2 * KT_PAGE));
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -131,25 +131,25 @@ convert_pages_in_device_memory_migrates_them_home(void *data)
    uint64_t moved = 0;
    int ret;
 
-   KT_ASSERT(buf && copy);
+   PG_ASSERT(buf && copy);
    kt_fill(buf, 4, 0x73);
    KT_OPEN(KT_DEV0, &dev);
-   KT_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, 4 * KT_PAGE, &moved));
-   KT_ASSERT_EQ(moved, 4);
+   PG_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, 4 * KT_PAGE, &moved));
+   PG_ASSERT_EQ(moved, 4);
 
    ret = nvsvm_device_atomic_fault(dev, buf, 4 * KT_PAGE, copy);
    res = kt_recorded(&ctx->k, "convert pages in device memory", convert,
                      ret);
    if (ret == 0) {
       if (kt_check_fill(copy, 4, 0x73) >= 0)
-         KT_FAIL("device copy differs");
-      KT_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
+         PG_FAIL("device copy differs");
+      PG_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
       /* Exclusive now, not device-private: the snapshot sees nothing. */
-      KT_ASSERT_EQ(snap_differs(snap, 4, NVSVM_SNAP_NONE), -1);
-      KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 4 * KT_PAGE), 1);
+      PG_ASSERT_EQ(snap_differs(snap, 4, NVSVM_SNAP_NONE), -1);
+      PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 4 * KT_PAGE), 1);
    }
    if (kt_check_fill(buf, 4, 0x73) >= 0)
-      KT_FAIL("CPU data differs");
+      PG_FAIL("CPU data differs");
 out:
    nvsvm_device_close(dev);
    if (buf)
@@ -172,20 +172,20 @@ migrate_to_device_skips_exclusive_pages(void *data)
    uint64_t moved = 99;
    int ret;
 
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    kt_fill(buf, 2, 0x74);
    KT_OPEN(KT_DEV0, &dev);
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, 2 * KT_PAGE, NULL));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, 2 * KT_PAGE, NULL));
    ret = nvsvm_device_migrate_to_dev_mem(dev, buf, 2 * KT_PAGE, &moved);
    printf("# migrate exclusive pages: %s, %" PRIu64 " moved\n",
           nvsvm_error_name(ret), moved);
-   KT_ASSERT_EQ(ret, 0);
+   PG_ASSERT_EQ(ret, 0);
    res = kt_recorded(&ctx->k, "exclusive pages moved to device memory",
                      moved_excl, (long)moved);
-   KT_ASSERT(kt_pm_exclusive(buf));
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 2 * KT_PAGE), 1);
+   PG_ASSERT(kt_pm_exclusive(buf));
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 2 * KT_PAGE), 1);
    if (kt_check_fill(buf, 2, 0x74) >= 0)
-      KT_FAIL("CPU data differs");
+      PG_FAIL("CPU data differs");
 out:
    nvsvm_device_close(dev);
    if (buf)
@@ -206,23 +206,23 @@ snapshot_names_exclusive_zero_and_plain_pages(void *data)
    unsigned char *buf = kt_map_anon(4, true);
    uint8_t snap[4];
 
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    KT_OPEN(KT_DEV0, &dev);
    buf[0] = 1;                               /* plain, written */
    (void)*(volatile unsigned char *)(buf + KT_PAGE); /* zero page */
    buf[2 * KT_PAGE] = 1;
-   KT_OK(nvsvm_device_atomic_fault(dev, buf + 2 * KT_PAGE, KT_PAGE, NULL));
+   PG_OK(nvsvm_device_atomic_fault(dev, buf + 2 * KT_PAGE, KT_PAGE, NULL));
    /* page 3 never touched */
-   KT_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
+   PG_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
    printf("# snapshot: plain 0x%02x zero 0x%02x exclusive 0x%02x "
           "untouched 0x%02x\n", snap[0], snap[1], snap[2], snap[3]);
-   KT_ASSERT_EQ(snap[0], NVSVM_SNAP_WRITE);
-   KT_ASSERT_EQ(snap[1], NVSVM_SNAP_ZERO | NVSVM_SNAP_READ);
-   KT_ASSERT_EQ(snap[3], NVSVM_SNAP_NONE);
+   PG_ASSERT_EQ(snap[0], NVSVM_SNAP_WRITE);
+   PG_ASSERT_EQ(snap[1], NVSVM_SNAP_ZERO | NVSVM_SNAP_READ);
+   PG_ASSERT_EQ(snap[3], NVSVM_SNAP_NONE);
    res = kt_recorded(&ctx->k, "snapshot of an exclusive page", excl,
                      snap[2]);
    /* Snapshot never faults: the page is still the device's. */
-   KT_ASSERT(kt_pm_exclusive(buf + 2 * KT_PAGE));
+   PG_ASSERT(kt_pm_exclusive(buf + 2 * KT_PAGE));
 out:
    nvsvm_device_close(dev);
    if (buf)

@@ -33,20 +33,20 @@ ownership_pingpong_device_sees_every_cpu_store(void *data)
    p.rounds = 10000;
    p.warmup = 10;
    p.time_limit_s = 120;
-   KT_OK(nvsvm_pingpong_run(dev, &p, &r));
+   PG_OK(nvsvm_pingpong_run(dev, &p, &r));
    printf("# %u rounds in %.2f s: median %.1f us, p99 %.1f us, %.0f "
           "conversions/s, %" PRIu64 " minor faults, %" PRIu64
           " retries, clock %" PRIu64 " ns\n", r.rounds, r.total_s,
           r.median_us, r.p99_us, r.conversions_per_s, r.minor_faults,
           r.retries, r.clock_res_ns);
-   KT_ASSERT_EQ(r.rounds, 10000);
-   KT_ASSERT(!r.time_limited);
-   KT_ASSERT_EQ(r.lost, 0);
+   PG_ASSERT_EQ(r.rounds, 10000);
+   PG_ASSERT(!r.time_limited);
+   PG_ASSERT_EQ(r.lost, 0);
    /* Every round's store hits an exclusive entry: one fault each. */
-   KT_ASSERT_GE(r.minor_faults, r.rounds);
-   KT_ASSERT_LE(r.minor_faults, r.rounds + r.rounds / 10);
+   PG_ASSERT_GE(r.minor_faults, r.rounds);
+   PG_ASSERT_LE(r.minor_faults, r.rounds + r.rounds / 10);
    /* Nothing else touches the page: conversions never need a retry. */
-   KT_ASSERT_EQ(r.retries, 0);
+   PG_ASSERT_EQ(r.retries, 0);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -120,11 +120,11 @@ handoff_pingpong_sequence_strictly_increases_nothing_lost(void *data)
 
    (void)data;
    h.seq = kt_map_anon(1, true);
-   KT_ASSERT(h.seq);
+   PG_ASSERT(h.seq);
    h.seq[0] = 0;
    KT_OPEN(KT_DEV0, &h.dev);
    h.deadline = kt_now() + HANDOFF_LIMIT_S;
-   KT_ASSERT_EQ(pthread_create(&th, NULL, handoff_device, &h), 0);
+   PG_ASSERT_EQ(pthread_create(&th, NULL, handoff_device, &h), 0);
    started = true;
 
    /* The CPU's side: only on an even value does it write, +1. */
@@ -140,7 +140,7 @@ handoff_pingpong_sequence_strictly_increases_nothing_lost(void *data)
          continue;
       }
       if (v != 2ull * cpu_turns)
-         KT_FAIL("CPU turn %u found %" PRIu64 ", want %u", cpu_turns, v,
+         PG_FAIL("CPU turn %u found %" PRIu64 ", want %u", cpu_turns, v,
                  2 * cpu_turns);
       __atomic_store_n(h.seq, v + 1, __ATOMIC_RELEASE);
       cpu_turns++;
@@ -150,12 +150,12 @@ handoff_pingpong_sequence_strictly_increases_nothing_lost(void *data)
    printf("# %u CPU turns, %u device turns, %u device polls\n", cpu_turns,
           h.dev_turns, h.dev_polls);
    if (h.dev_err)
-      KT_FAIL("device side: %s", nvsvm_error_name(h.dev_err));
-   KT_ASSERT_EQ(cpu_turns, HANDOFF_ROUNDS);
-   KT_ASSERT_EQ(h.dev_turns, HANDOFF_ROUNDS);
-   KT_ASSERT_EQ(cpu_backwards, 0);
-   KT_ASSERT_EQ(h.dev_backwards, 0);
-   KT_ASSERT_EQ(h.seq[0], 2 * HANDOFF_ROUNDS);
+      PG_FAIL("device side: %s", nvsvm_error_name(h.dev_err));
+   PG_ASSERT_EQ(cpu_turns, HANDOFF_ROUNDS);
+   PG_ASSERT_EQ(h.dev_turns, HANDOFF_ROUNDS);
+   PG_ASSERT_EQ(cpu_backwards, 0);
+   PG_ASSERT_EQ(h.dev_backwards, 0);
+   PG_ASSERT_EQ(h.seq[0], 2 * HANDOFF_ROUNDS);
    res = PIGLIT_PASS;
 out:
    if (started) {
@@ -185,13 +185,13 @@ static void *
 hammer_thread(void *arg)
 {
    struct hammer *hm = arg;
-   uint64_t f0 = kt_minflt_thread();
+   uint64_t f0 = kt_faults_thread();
 
    while (!__atomic_load_n(&hm->stop, __ATOMIC_ACQUIRE)) {
       for (int i = 0; i < 1000; i++)
          *hm->word = hm->stores++;
    }
-   hm->faults = kt_minflt_thread() - f0;
+   hm->faults = kt_faults_thread() - f0;
    return NULL;
 }
 
@@ -246,35 +246,35 @@ neighbour_page_in_same_2m_region_takes_no_faults(void *data)
    (void)data;
    map = mmap(NULL, 2 * REGION, PROT_READ | PROT_WRITE,
               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-   KT_ASSERT(map != MAP_FAILED);
+   PG_ASSERT(map != MAP_FAILED);
    region = (unsigned char *)(((uintptr_t)map + REGION - 1) &
                               ~(uintptr_t)(REGION - 1));
-   KT_ASSERT_EQ(madvise(region, REGION, MADV_NOHUGEPAGE), 0);
+   PG_ASSERT_EQ(madvise(region, REGION, MADV_NOHUGEPAGE), 0);
    memset(region, 1, REGION);
    KT_OPEN(KT_DEV0, &dev);
 
    /* Page B (7 pages after A, same 2 MiB region): the 4 KiB promise. */
-   KT_OK(hammer_while_converting(dev, region, region + 7 * KT_PAGE, &near,
+   PG_OK(hammer_while_converting(dev, region, region + 7 * KT_PAGE, &near,
                                  &conv_b, &refused_b));
    /* Control: hammering A itself must show the ping-pong. */
-   KT_OK(hammer_while_converting(dev, region, region, &same, &conv_a,
+   PG_OK(hammer_while_converting(dev, region, region, &same, &conv_a,
                                  &refused_a));
    printf("# page B: %" PRIu64 " stores, %" PRIu64 " faults while the "
           "device converted A %u times\n", near.stores, near.faults, conv_b);
    printf("# page A: %" PRIu64 " stores, %" PRIu64 " faults while the "
           "device converted A %u times (%u refused)\n", same.stores,
           same.faults, conv_a, refused_a);
-   KT_ASSERT_EQ(conv_b, NEIGHBOUR_CONVERSIONS);
-   KT_ASSERT_EQ(refused_b, 0);
-   KT_ASSERT_GE(near.stores, 1000);
-   KT_ASSERT_LE(near.faults, 2);
+   PG_ASSERT_EQ(conv_b, NEIGHBOUR_CONVERSIONS);
+   PG_ASSERT_EQ(refused_b, 0);
+   PG_ASSERT_GE(near.stores, 1000);
+   PG_ASSERT_LE(near.faults, 2);
    /*
     * The control sees it: each conversion the hammer undoes is a fault
     * (not every one: while the hammer waits for a CPU, the device's next
     * conversion takes the page back itself).
     */
-   KT_ASSERT_GE(conv_a, 10);
-   KT_ASSERT_GE(same.faults, 10);
+   PG_ASSERT_GE(conv_a, 10);
+   PG_ASSERT_GE(same.faults, 10);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);

@@ -62,36 +62,36 @@ io_uring_fixed_buffer_written_while_device_exclusive(void *data)
    struct iovec iov;
    int fd = -1, ret, excl;
 
-   KT_ASSERT(buf && src);
+   PG_ASSERT(buf && src);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, 1, 0x51);
    kt_fill(src, 1, 0x52);
    fd = tmpfs_file_with(src, KT_PAGE);
-   KT_ASSERT(fd >= 0);
+   PG_ASSERT(fd >= 0);
    ret = io_uring_queue_init(4, &ring, 0);
    if (ret == -ENOSYS || ret == -EPERM)
-      KT_SKIP("io_uring unavailable: %s (CONFIG_IO_URING or "
+      PG_SKIP("io_uring unavailable: %s (CONFIG_IO_URING or "
               "kernel.io_uring_disabled)", strerror(-ret));
-   KT_ASSERT_EQ(ret, 0);
+   PG_ASSERT_EQ(ret, 0);
    ring_up = true;
    iov.iov_base = buf;
    iov.iov_len = KT_PAGE;
    /* Registration pins the page (FOLL_LONGTERM) for as long as it lasts. */
-   KT_ASSERT_EQ(io_uring_register_buffers(&ring, &iov, 1), 0);
+   PG_ASSERT_EQ(io_uring_register_buffers(&ring, &iov, 1), 0);
    registered = true;
 
    ret = nvsvm_device_atomic_fault(dev, buf, KT_PAGE, NULL);
    res = kt_recorded(&ctx->k, "convert pinned io_uring buffer", convert,
                      ret);
-   KT_ASSERT_EQ(ret, 0);
+   PG_ASSERT_EQ(ret, 0);
 
    sqe = io_uring_get_sqe(&ring);
-   KT_ASSERT(sqe);
+   PG_ASSERT(sqe);
    io_uring_prep_read_fixed(sqe, fd, buf, KT_PAGE, 0, 0);
-   KT_ASSERT_EQ(io_uring_submit(&ring), 1);
+   PG_ASSERT_EQ(io_uring_submit(&ring), 1);
    ret = io_uring_wait_cqe_timeout(&ring, &cqe, &ts);
-   KT_ASSERT_EQ(ret, 0);
-   KT_ASSERT_EQ(cqe->res, (int)KT_PAGE);
+   PG_ASSERT_EQ(ret, 0);
+   PG_ASSERT_EQ(cqe->res, (int)KT_PAGE);
    io_uring_cqe_seen(&ring, cqe);
 
    /* Nobody told the device: its entry and the CPU's swap PTE remain. */
@@ -99,11 +99,11 @@ io_uring_fixed_buffer_written_while_device_exclusive(void *data)
    r2 = kt_recorded(&ctx->k, "device still exclusive after io_uring wrote",
                     still_excl, excl);
    res = kt_worst(res, r2);
-   KT_ASSERT(kt_pm_exclusive(buf));
+   PG_ASSERT(kt_pm_exclusive(buf));
    /* The CPU takes the page back and finds what io_uring wrote. */
    if (kt_check_fill(buf, 1, 0x52) >= 0)
-      KT_FAIL("CPU does not see the data io_uring wrote");
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, KT_PAGE), 0);
+      PG_FAIL("CPU does not see the data io_uring wrote");
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, KT_PAGE), 0);
 out:
    nvsvm_device_close(dev);
    if (registered)
@@ -133,29 +133,29 @@ mlocked_pages_convert_and_stay_locked(void *data)
    long lck0, lck1;
    int ret;
 
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    KT_OPEN(KT_DEV0, &dev);
    kt_fill(buf, 4, 0x53);
    if (mlock(buf, 4 * KT_PAGE) != 0)
-      KT_SKIP("mlock: %s (RLIMIT_MEMLOCK)", strerror(errno));
+      PG_SKIP("mlock: %s (RLIMIT_MEMLOCK)", strerror(errno));
    lck0 = kt_proc_field("/proc/self/status", "VmLck");
    if (lck0 < 16)
-      KT_SKIP("mlock returned 0 but locked nothing (VmLck %ld kB): "
+      PG_SKIP("mlock returned 0 but locked nothing (VmLck %ld kB): "
               "a sanitizer runtime intercepts it", lck0);
-   KT_OK(nvsvm_range_check(buf, 4 * KT_PAGE, 0, &rep));
-   KT_ASSERT(rep.warnings & NVSVM_RANGE_WARN_LOCKED);
+   PG_OK(nvsvm_range_check(buf, 4 * KT_PAGE, 0, &rep));
+   PG_ASSERT(rep.warnings & NVSVM_RANGE_WARN_LOCKED);
 
    ret = nvsvm_device_atomic_fault(dev, buf, 4 * KT_PAGE, NULL);
    res = kt_recorded(&ctx->k, "convert mlock'd pages", convert, ret);
    for (int i = 0; ret == 0 && i < 4; i++)
       if (!kt_pm_exclusive(buf + i * KT_PAGE))
-         KT_FAIL("mlock'd page %d not exclusive after conversion", i);
+         PG_FAIL("mlock'd page %d not exclusive after conversion", i);
    if (kt_check_fill(buf, 4, 0x53) >= 0)
-      KT_FAIL("mlock'd data changed");
+      PG_FAIL("mlock'd data changed");
    lck1 = kt_proc_field("/proc/self/status", "VmLck");
    printf("# VmLck %ld kB -> %ld kB\n", lck0, lck1);
-   KT_ASSERT_EQ(lck1, lck0);
-   KT_ASSERT_EQ(munlock(buf, 4 * KT_PAGE), 0);
+   PG_ASSERT_EQ(lck1, lck0);
+   PG_ASSERT_EQ(munlock(buf, 4 * KT_PAGE), 0);
 out:
    nvsvm_device_close(dev);
    if (buf)

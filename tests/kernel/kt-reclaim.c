@@ -58,16 +58,16 @@ ksm_merged_page_converts_after_cow_break(void *data)
    long sharing = 0;
    int ret;
 
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    saved.run = kt_read_long(KSM "run");
    if (saved.run < 0)
-      KT_SKIP("no " KSM " (kernel without CONFIG_KSM)");
+      PG_SKIP("no " KSM " (kernel without CONFIG_KSM)");
    saved.pages_to_scan = kt_read_long(KSM "pages_to_scan");
    saved.sleep_ms = kt_read_long(KSM "sleep_millisecs");
    /* Identical, non-zero pages: KSM folds them into one. */
    memset(buf, 0x5a, KSM_PAGES * KT_PAGE);
    if (madvise(buf, KSM_PAGES * KT_PAGE, MADV_MERGEABLE) != 0)
-      KT_SKIP("MADV_MERGEABLE: %s", strerror(errno));
+      PG_SKIP("MADV_MERGEABLE: %s", strerror(errno));
    ksm_set("pages_to_scan", 1000);
    ksm_set("sleep_millisecs", 10);
    ksm_set("run", 1);
@@ -84,7 +84,7 @@ ksm_merged_page_converts_after_cow_break(void *data)
    printf("# ksm: pages_sharing %ld, pfn page0 0x%" PRIx64 " page1 0x%"
           PRIx64 "\n", sharing, pfn_of(buf), pfn_of(buf + KT_PAGE));
    if (!pfn_of(buf) || pfn_of(buf) != pfn_of(buf + KT_PAGE))
-      KT_FAIL("KSM did not merge %d identical pages in %.0f s", KSM_PAGES,
+      PG_FAIL("KSM did not merge %d identical pages in %.0f s", KSM_PAGES,
               KSM_WAIT_S);
 
    KT_OPEN(KT_DEV0, &dev);
@@ -93,14 +93,14 @@ ksm_merged_page_converts_after_cow_break(void *data)
    if (ret == 0) {
       for (size_t i = 0; i < KT_PAGE; i++)
          if (copy[i] != 0x5a)
-            KT_FAIL("device copy byte %zu = 0x%02x", i, copy[i]);
+            PG_FAIL("device copy byte %zu = 0x%02x", i, copy[i]);
       /* The device's write fault gave page 0 its own frame. */
-      KT_ASSERT(kt_pm_exclusive(buf));
-      KT_ASSERT_EQ(pfn_of(buf + KT_PAGE), pfn_of(buf + 2 * KT_PAGE));
+      PG_ASSERT(kt_pm_exclusive(buf));
+      PG_ASSERT_EQ(pfn_of(buf + KT_PAGE), pfn_of(buf + 2 * KT_PAGE));
    }
    buf[0] = 1;
-   KT_ASSERT_NE(pfn_of(buf), pfn_of(buf + KT_PAGE));
-   KT_ASSERT_EQ(buf[1], 0x5a);
+   PG_ASSERT_NE(pfn_of(buf), pfn_of(buf + KT_PAGE));
+   PG_ASSERT_EQ(buf[1], 0x5a);
 out:
    nvsvm_device_close(dev);
    if (saved.run >= 0) {
@@ -170,7 +170,7 @@ pageout_leaves_exclusive_page_with_device(void *data)
    uint64_t ctl;
 
    (void)data;
-   KT_ASSERT(buf);
+   PG_ASSERT(buf);
    kt_fill(buf, 2, 0x61);
    if (kt_proc_field("/proc/meminfo", "SwapTotal") > 0) {
       swap = true;
@@ -183,21 +183,21 @@ pageout_leaves_exclusive_page_with_device(void *data)
    }
    KT_OPEN(KT_DEV0, &dev);
    /* Page 0 goes to the device, page 1 stays the CPU's as the control. */
-   KT_OK(nvsvm_device_atomic_fault(dev, buf, KT_PAGE, NULL));
-   KT_ASSERT_EQ(madvise(buf, 2 * KT_PAGE, MADV_PAGEOUT), 0);
+   PG_OK(nvsvm_device_atomic_fault(dev, buf, KT_PAGE, NULL));
+   PG_ASSERT_EQ(madvise(buf, 2 * KT_PAGE, MADV_PAGEOUT), 0);
 
    /* Reclaim only looks at present PTEs: the exclusive one is skipped. */
-   KT_ASSERT(kt_pm_exclusive(buf));
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, KT_PAGE), 1);
+   PG_ASSERT(kt_pm_exclusive(buf));
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, KT_PAGE), 1);
    ctl = kt_pagemap(buf + KT_PAGE);
    printf("# control page after MADV_PAGEOUT: present %d swap %d\n",
           !!(ctl & KT_PM_PRESENT), !!(ctl & KT_PM_SWAP));
    if (swap && ((ctl & KT_PM_PRESENT) || !(ctl & KT_PM_SWAP)))
-      KT_FAIL("with swap, the control page was not paged out");
+      PG_FAIL("with swap, the control page was not paged out");
    if (!swap && !(ctl & KT_PM_PRESENT))
-      KT_FAIL("without swap, the control page went away");
+      PG_FAIL("without swap, the control page went away");
    if (kt_check_fill(buf, 2, 0x61) >= 0)
-      KT_FAIL("data lost across MADV_PAGEOUT");
+      PG_FAIL("data lost across MADV_PAGEOUT");
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);

@@ -56,18 +56,18 @@ check_rejected(struct kt_ctx *ctx, const char *what, void *p, size_t len,
    printf("# %s: range check %s: %s (%s)\n", what, nvsvm_error_name(ret),
           nvsvm_range_reason_name(rep.reason),
           nvsvm_range_reason_str(rep.reason));
-   KT_ASSERT_EQ(ret, -NVSVM_E_RANGE);
+   PG_ASSERT_EQ(ret, -NVSVM_E_RANGE);
    if (rep.reason != want)
-      KT_FAIL("reason %s, want %s", nvsvm_range_reason_name(rep.reason),
+      PG_FAIL("reason %s, want %s", nvsvm_range_reason_name(rep.reason),
               nvsvm_range_reason_name(want));
-   KT_ASSERT_EQ(rep.bad_addr, (uintptr_t)p);
+   PG_ASSERT_EQ(rep.bad_addr, (uintptr_t)p);
 
    KT_OPEN(KT_DEV0, &dev);
    ret = nvsvm_device_atomic_fault(dev, p, len, NULL);
    printf("# %s: the kernel answers %s\n", what, nvsvm_error_name(ret));
    res = kt_recorded(&ctx->k, what, kernel, ret);
    if (salt && kt_check_fill(p, len / KT_PAGE, salt) >= 0)
-      KT_FAIL("%s: CPU data changed", what);
+      PG_FAIL("%s: CPU data changed", what);
 out:
    nvsvm_device_close(dev);
    return res;
@@ -83,10 +83,10 @@ map_shared_file_rejected_as_shared(void *data)
    int fd = make_file(NPAGES, 0x41);
    void *p = NULL;
 
-   KT_ASSERT(fd >= 0);
+   PG_ASSERT(fd >= 0);
    p = mmap(NULL, NPAGES * KT_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
             fd, 0);
-   KT_ASSERT(p != MAP_FAILED);
+   PG_ASSERT(p != MAP_FAILED);
    res = check_rejected(data, "MAP_SHARED file", p, NPAGES * KT_PAGE,
                         NVSVM_RANGE_SHARED, k, 0x41);
 out:
@@ -112,12 +112,12 @@ private_file_unwritten_page_rejected_as_file_backed(void *data)
    int fd = make_file(NPAGES, 0x42);
    void *p = NULL;
 
-   KT_ASSERT(fd >= 0);
+   PG_ASSERT(fd >= 0);
    p = mmap(NULL, NPAGES * KT_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE,
             fd, 0);
-   KT_ASSERT(p != MAP_FAILED);
+   PG_ASSERT(p != MAP_FAILED);
    /* Read only: the pages stay the file's page cache until written. */
-   KT_ASSERT_EQ(*(volatile uint64_t *)p, kt_pattern(0, 0, 0x42));
+   PG_ASSERT_EQ(*(volatile uint64_t *)p, kt_pattern(0, 0, 0x42));
    res = check_rejected(data, "unwritten MAP_PRIVATE file page", p,
                         NPAGES * KT_PAGE, NVSVM_RANGE_FILE_BACKED, k, 0x42);
 out:
@@ -138,7 +138,7 @@ shmem_shared_anonymous_rejected_as_shared(void *data)
    void *p = mmap(NULL, NPAGES * KT_PAGE, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
-   KT_ASSERT(p != MAP_FAILED);
+   PG_ASSERT(p != MAP_FAILED);
    kt_fill(p, NPAGES, 0x43);
    res = check_rejected(data, "MAP_SHARED|MAP_ANONYMOUS (shmem)", p,
                         NPAGES * KT_PAGE, NVSVM_RANGE_SHARED, k, 0x43);
@@ -164,17 +164,17 @@ hugetlb_rejected_as_hugetlb(void *data)
    void *p = MAP_FAILED;
 
    if (before < 0)
-      KT_SKIP("no %s: kernel without CONFIG_HUGETLBFS", pool);
+      PG_SKIP("no %s: kernel without CONFIG_HUGETLBFS", pool);
    if (kt_proc_field("/proc/meminfo", "HugePages_Free") < 1) {
       snprintf(num, sizeof(num), "%ld", before + 1);
       if (kt_write_str(pool, num) != 0)
-         KT_SKIP("no free huge page and %s is not writable", pool);
+         PG_SKIP("no free huge page and %s is not writable", pool);
       raised = true;
    }
    p = mmap(NULL, len, PROT_READ | PROT_WRITE,
             MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
    if (p == MAP_FAILED)
-      KT_SKIP("MAP_HUGETLB: %s (no 2 MiB page could be reserved)",
+      PG_SKIP("MAP_HUGETLB: %s (no 2 MiB page could be reserved)",
               strerror(errno));
    kt_fill(p, len / KT_PAGE, 0x44);
    res = check_rejected(data, "hugetlb (MAP_HUGETLB)", p, len,
@@ -198,9 +198,9 @@ readonly_mapping_rejected_as_not_writable(void *data)
    enum piglit_result res = PIGLIT_FAIL;
    void *p = kt_map_anon(NPAGES, true);
 
-   KT_ASSERT(p);
+   PG_ASSERT(p);
    kt_fill(p, NPAGES, 0x45);
-   KT_ASSERT_EQ(mprotect(p, NPAGES * KT_PAGE, PROT_READ), 0);
+   PG_ASSERT_EQ(mprotect(p, NPAGES * KT_PAGE, PROT_READ), 0);
    res = check_rejected(data, "read-only private anonymous", p,
                         NPAGES * KT_PAGE, NVSVM_RANGE_NOT_WRITABLE, k, 0x45);
 out:

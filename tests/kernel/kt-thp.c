@@ -113,10 +113,10 @@ thp_backed_range_refused_and_range_check_warns(void *data)
 
    hp = thp_fresh(&map, 0x31, &why);
    if (!hp && why)
-      KT_SKIP("%s", why);
-   KT_ASSERT(hp);
-   KT_OK(nvsvm_range_check(hp, HPAGE, 0, &rep));
-   KT_ASSERT(rep.warnings & NVSVM_RANGE_WARN_THP);
+      PG_SKIP("%s", why);
+   PG_ASSERT(hp);
+   PG_OK(nvsvm_range_check(hp, HPAGE, 0, &rep));
+   PG_ASSERT(rep.warnings & NVSVM_RANGE_WARN_THP);
    printf("# range check: %s\n",
           nvsvm_range_warning_str(NVSVM_RANGE_WARN_THP));
    KT_OPEN(KT_DEV0, &dev);
@@ -132,7 +132,7 @@ thp_backed_range_refused_and_range_check_warns(void *data)
    res = kt_worst(res, r2);
    /* A refused conversion leaves the CPU's data as it was. */
    if (kt_check_fill(hp, HPAGE / KT_PAGE, 0x31) >= 0)
-      KT_FAIL("data changed by a refused conversion");
+      PG_FAIL("data changed by a refused conversion");
 out:
    nvsvm_device_close(dev);
    if (map)
@@ -166,8 +166,8 @@ thp_head_page_conversion_takes_whole_2m(void *data)
 
    hp = thp_fresh(&map, 0x33, &why);
    if (!hp && why)
-      KT_SKIP("%s", why);
-   KT_ASSERT(hp);
+      PG_SKIP("%s", why);
+   PG_ASSERT(hp);
    KT_OPEN(KT_DEV0, &dev);
 
    ret = nvsvm_device_atomic_fault(dev, hp, KT_PAGE, NULL);
@@ -180,13 +180,13 @@ thp_head_page_conversion_takes_whole_2m(void *data)
    res = kt_worst(res, r2);
    if (ret == 0 && n > 1) {
       /* Touching a page the device never asked for takes it back. */
-      KT_ASSERT_EQ(*(volatile uint64_t *)(hp + 7 * KT_PAGE),
+      PG_ASSERT_EQ(*(volatile uint64_t *)(hp + 7 * KT_PAGE),
                    kt_pattern(7, 0, 0x33));
-      KT_ASSERT_EQ(count_exclusive(hp, HPAGE / KT_PAGE), n - 1);
-      KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, hp, KT_PAGE), 1);
+      PG_ASSERT_EQ(count_exclusive(hp, HPAGE / KT_PAGE), n - 1);
+      PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, hp, KT_PAGE), 1);
    }
    if (kt_check_fill(hp, HPAGE / KT_PAGE, 0x33) >= 0)
-      KT_FAIL("data changed under the head-page conversion");
+      PG_FAIL("data changed under the head-page conversion");
 out:
    nvsvm_device_close(dev);
    if (map)
@@ -204,23 +204,23 @@ nohugepage_fresh_range_converts_every_page(void *data)
    long bad;
 
    (void)data;
-   KT_ASSERT(copy);
+   PG_ASSERT(copy);
    hp = map_aligned_2m(&map);
-   KT_ASSERT(hp);
-   KT_ASSERT_EQ(madvise(hp, HPAGE, MADV_NOHUGEPAGE), 0);
+   PG_ASSERT(hp);
+   PG_ASSERT_EQ(madvise(hp, HPAGE, MADV_NOHUGEPAGE), 0);
    kt_fill(hp, HPAGE / KT_PAGE, 0x32);
    KT_OPEN(KT_DEV0, &dev);
 
-   KT_OK(nvsvm_range_check(hp, HPAGE, 0, &rep));
-   KT_ASSERT_EQ(rep.warnings & (NVSVM_RANGE_WARN_THP |
+   PG_OK(nvsvm_range_check(hp, HPAGE, 0, &rep));
+   PG_ASSERT_EQ(rep.warnings & (NVSVM_RANGE_WARN_THP |
                                 NVSVM_RANGE_WARN_THP_ELIGIBLE), 0);
-   KT_OK(nvsvm_device_atomic_fault(dev, hp, HPAGE, copy));
+   PG_OK(nvsvm_device_atomic_fault(dev, hp, HPAGE, copy));
    bad = kt_check_fill(copy, HPAGE / KT_PAGE, 0x32);
    if (bad >= 0)
-      KT_FAIL("device copy differs at word %ld", bad);
+      PG_FAIL("device copy differs at word %ld", bad);
    for (unsigned i = 0; i < HPAGE / KT_PAGE; i++)
       if (!kt_pm_exclusive(hp + i * KT_PAGE))
-         KT_FAIL("page %u of 512 not exclusive", i);
+         PG_FAIL("page %u of 512 not exclusive", i);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);

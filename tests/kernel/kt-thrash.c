@@ -185,34 +185,34 @@ packed_counters_thrash_every_step_detector_advises_split(void *data)
 
    (void)data;
    KT_OPEN(KT_DEV0, &dev);
-   KT_OK(nvsvm_pool_create(NULL, &pool));
-   KT_OK(nvsvm_group_create(pool, &group));
+   PG_OK(nvsvm_pool_create(NULL, &pool));
+   PG_OK(nvsvm_group_create(pool, &group));
    for (unsigned i = 0; i < COUNTERS; i++)
-      KT_OK(nvsvm_group_alloc(group, sizeof(uint64_t), sizeof(uint64_t),
+      PG_OK(nvsvm_group_alloc(group, sizeof(uint64_t), sizeof(uint64_t),
                               (void **)&h.word[i]));
-   KT_ASSERT_EQ(nvsvm_group_pages(group), 1);
-   KT_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
-   KT_OK(nvsvm_telemetry_watch(h.tm, h.word[0],
+   PG_ASSERT_EQ(nvsvm_group_pages(group), 1);
+   PG_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
+   PG_OK(nvsvm_telemetry_watch(h.tm, h.word[0],
                                COUNTERS * sizeof(uint64_t), &wp, &h.range));
 
-   KT_OK(thrash_run(dev, &h, &r));
-   KT_ASSERT_EQ(r.steps, STEPS);
-   KT_ASSERT_EQ(r.wrong_totals, 0);
+   PG_OK(thrash_run(dev, &h, &r));
+   PG_ASSERT_EQ(r.steps, STEPS);
+   PG_ASSERT_EQ(r.wrong_totals, 0);
    /* A whole CPU pass between two steps: the page was always revoked. */
-   KT_ASSERT_EQ(r.conversions, STEPS);
+   PG_ASSERT_EQ(r.conversions, STEPS);
    /*
     * Each revocation was a CPU fault on the exclusive page. A fault that
     * had to retry (the device held the folio lock) counts as major: the
     * kernel charges FAULT_FLAG_TRIED faults that way, seen on 6.1.
     */
-   KT_ASSERT_GE(r.cpu_faults, STEPS - 1);
-   KT_ASSERT_EQ(r.stats.cpu_minor_faults + r.stats.cpu_major_faults,
+   PG_ASSERT_GE(r.cpu_faults, STEPS - 1);
+   PG_ASSERT_EQ(r.stats.cpu_minor_faults + r.stats.cpu_major_faults,
                 r.cpu_faults);
-   KT_ASSERT_EQ(r.stats.events[NVSVM_EVENT_CONVERSION], STEPS);
-   KT_ASSERT_EQ(r.stats.events[NVSVM_EVENT_REVOCATION], STEPS - 1);
-   KT_ASSERT_EQ(r.stats.pages_ever_thrashed, 1);
-   KT_ASSERT_EQ(r.stats.max_objects_on_thrashed_page, COUNTERS);
-   KT_ASSERT(r.stats.advice & NVSVM_ADVICE_SPLIT);
+   PG_ASSERT_EQ(r.stats.events[NVSVM_EVENT_CONVERSION], STEPS);
+   PG_ASSERT_EQ(r.stats.events[NVSVM_EVENT_REVOCATION], STEPS - 1);
+   PG_ASSERT_EQ(r.stats.pages_ever_thrashed, 1);
+   PG_ASSERT_EQ(r.stats.max_objects_on_thrashed_page, COUNTERS);
+   PG_ASSERT(r.stats.advice & NVSVM_ADVICE_SPLIT);
    res = PIGLIT_PASS;
 out:
    nvsvm_telemetry_destroy(h.tm);
@@ -241,33 +241,33 @@ placed_counters_convert_once_device_keeps_its_page(void *data)
 
    (void)data;
    KT_OPEN(KT_DEV0, &dev);
-   KT_OK(nvsvm_pool_create(NULL, &pool));
+   PG_OK(nvsvm_pool_create(NULL, &pool));
    for (unsigned i = 0; i < COUNTERS; i++) {
-      KT_OK(nvsvm_pool_alloc(pool, sizeof(uint64_t), (void **)&h.word[i]));
+      PG_OK(nvsvm_pool_alloc(pool, sizeof(uint64_t), (void **)&h.word[i]));
       /* The allocator's promise: no two counters on one page. */
       for (unsigned j = 0; j < i; j++)
-         KT_ASSERT_NE((uintptr_t)h.word[i] / KT_PAGE,
+         PG_ASSERT_NE((uintptr_t)h.word[i] / KT_PAGE,
                       (uintptr_t)h.word[j] / KT_PAGE);
    }
-   KT_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
-   KT_OK(nvsvm_telemetry_watch(h.tm, h.word[0], sizeof(uint64_t), &wp,
+   PG_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
+   PG_OK(nvsvm_telemetry_watch(h.tm, h.word[0], sizeof(uint64_t), &wp,
                                &h.range));
 
-   KT_OK(thrash_run(dev, &h, &r));
-   KT_ASSERT_EQ(r.steps, STEPS);
-   KT_ASSERT_EQ(r.wrong_totals, 0);
-   KT_ASSERT_EQ(r.conversions, 1);
+   PG_OK(thrash_run(dev, &h, &r));
+   PG_ASSERT_EQ(r.steps, STEPS);
+   PG_ASSERT_EQ(r.wrong_totals, 0);
+   PG_ASSERT_EQ(r.conversions, 1);
    /* No CPU store ever found an exclusive page. */
-   KT_ASSERT_EQ(r.cpu_faults, 0);
-   KT_ASSERT_EQ(r.stats.events[NVSVM_EVENT_REVOCATION], 0);
-   KT_ASSERT_EQ(r.stats.close_events, 0);
-   KT_ASSERT_EQ(r.stats.pages_ever_thrashed, 0);
-   KT_ASSERT_EQ(r.stats.advice, NVSVM_ADVICE_NONE);
+   PG_ASSERT_EQ(r.cpu_faults, 0);
+   PG_ASSERT_EQ(r.stats.events[NVSVM_EVENT_REVOCATION], 0);
+   PG_ASSERT_EQ(r.stats.close_events, 0);
+   PG_ASSERT_EQ(r.stats.pages_ever_thrashed, 0);
+   PG_ASSERT_EQ(r.stats.advice, NVSVM_ADVICE_NONE);
    /* After the run the device still holds its page; the CPU its own. */
-   KT_ASSERT(kt_pm_exclusive(h.word[0]));
-   KT_ASSERT_EQ(nvsvm_device_check_exclusive(dev, h.word[0], KT_PAGE), 1);
+   PG_ASSERT(kt_pm_exclusive(h.word[0]));
+   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, h.word[0], KT_PAGE), 1);
    for (unsigned i = 1; i < COUNTERS; i++)
-      KT_ASSERT(kt_pm_present(h.word[i]));
+      PG_ASSERT(kt_pm_present(h.word[i]));
    res = PIGLIT_PASS;
 out:
    nvsvm_telemetry_destroy(h.tm);
@@ -305,58 +305,58 @@ pagemap_sampling_between_handoffs_sees_every_change_once(void *data)
 
    (void)data;
    KT_OPEN(KT_DEV0, &dev);
-   KT_OK(nvsvm_pool_create(NULL, &pool));
-   KT_OK(nvsvm_group_create(pool, &group));
+   PG_OK(nvsvm_pool_create(NULL, &pool));
+   PG_OK(nvsvm_group_create(pool, &group));
    for (unsigned i = 0; i < COUNTERS; i++)
-      KT_OK(nvsvm_group_alloc(group, sizeof(uint64_t), sizeof(uint64_t),
+      PG_OK(nvsvm_group_alloc(group, sizeof(uint64_t), sizeof(uint64_t),
                               (void **)&h.word[i]));
-   KT_OK(nvsvm_pool_alloc(pool, sizeof(uint64_t), (void **)&cpu_only));
+   PG_OK(nvsvm_pool_alloc(pool, sizeof(uint64_t), (void **)&cpu_only));
    *cpu_only = 1;
-   KT_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
-   KT_OK(nvsvm_telemetry_watch(h.tm, h.word[0],
+   PG_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
+   PG_OK(nvsvm_telemetry_watch(h.tm, h.word[0],
                                COUNTERS * sizeof(uint64_t), &wp, &h.range));
-   KT_OK(nvsvm_telemetry_watch(h.tm, cpu_only, sizeof(*cpu_only), &cpu_wp,
+   PG_OK(nvsvm_telemetry_watch(h.tm, cpu_only, sizeof(*cpu_only), &cpu_wp,
                                &cpu_range));
    dpage = (void *)((uintptr_t)h.word[0] & ~(uintptr_t)(KT_PAGE - 1));
 
    /* One pass before the baseline: both pages populated, CPU-owned. */
    __atomic_store_n(&h.allowed, 1, __ATOMIC_RELEASE);
-   KT_ASSERT_EQ(pthread_create(&th, NULL, hammer_thread, &h), 0);
+   PG_ASSERT_EQ(pthread_create(&th, NULL, hammer_thread, &h), 0);
    started = true;
    if (!wait_for_cpu_pass(&h, (uint64_t)0 - 1, end))
-      KT_FAIL("the CPU thread made no pass in %.0f s", LIMIT_S);
-   KT_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
+      PG_FAIL("the CPU thread made no pass in %.0f s", LIMIT_S);
+   PG_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
    for (unsigned s = 0; s < STEPS; s++) {
       uint64_t done = __atomic_load_n(&h.passes, __ATOMIC_ACQUIRE);
 
-      KT_OK(nvsvm_device_atomic_fault(dev, dpage, KT_PAGE, NULL));
-      KT_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
+      PG_OK(nvsvm_device_atomic_fault(dev, dpage, KT_PAGE, NULL));
+      PG_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
       __atomic_store_n(&h.allowed, done + 1, __ATOMIC_RELEASE);
       if (!wait_for_cpu_pass(&h, done - 1, end))
-         KT_FAIL("step %u: the CPU thread made no pass in %.0f s", s,
+         PG_FAIL("step %u: the CPU thread made no pass in %.0f s", s,
                  LIMIT_S);
-      KT_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
+      PG_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
    }
    __atomic_store_n(&h.stop, 1, __ATOMIC_RELAXED);
    pthread_join(th, NULL);
    started = false;
-   KT_OK(nvsvm_telemetry_range_stats(h.tm, h.range,
+   PG_OK(nvsvm_telemetry_range_stats(h.tm, h.range,
                                      nvsvm_telemetry_now_ns(), &dev_s));
-   KT_OK(nvsvm_telemetry_range_stats(h.tm, cpu_range,
+   PG_OK(nvsvm_telemetry_range_stats(h.tm, cpu_range,
                                      nvsvm_telemetry_now_ns(), &cpu_s));
    printf("# sampled %" PRIu64 " times: %" PRIu64 " conversions, %" PRIu64
           " revocations, %" PRIu64 " close alternations\n", dev_s.samples,
           dev_s.events[NVSVM_EVENT_CONVERSION],
           dev_s.events[NVSVM_EVENT_REVOCATION], dev_s.close_events);
-   KT_ASSERT_EQ(dev_s.samples, 2 * STEPS + 1);
-   KT_ASSERT_EQ(dev_s.events[NVSVM_EVENT_CONVERSION], STEPS);
-   KT_ASSERT_EQ(dev_s.events[NVSVM_EVENT_REVOCATION], STEPS);
-   KT_ASSERT_EQ(dev_s.events[NVSVM_EVENT_CPU_FAULT], 0);
+   PG_ASSERT_EQ(dev_s.samples, 2 * STEPS + 1);
+   PG_ASSERT_EQ(dev_s.events[NVSVM_EVENT_CONVERSION], STEPS);
+   PG_ASSERT_EQ(dev_s.events[NVSVM_EVENT_REVOCATION], STEPS);
+   PG_ASSERT_EQ(dev_s.events[NVSVM_EVENT_CPU_FAULT], 0);
    for (unsigned e = 0; e < NVSVM_EVENT_COUNT; e++)
-      KT_ASSERT_EQ(cpu_s.events[e], 0);
-   KT_ASSERT_EQ(*cpu_only, 1);
+      PG_ASSERT_EQ(cpu_s.events[e], 0);
+   PG_ASSERT_EQ(*cpu_only, 1);
    for (unsigned i = 1; i < COUNTERS; i++)
-      KT_ASSERT_EQ(*h.word[i], STEPS + 1);
+      PG_ASSERT_EQ(*h.word[i], STEPS + 1);
    res = PIGLIT_PASS;
 out:
    if (started) {

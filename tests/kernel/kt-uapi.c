@@ -24,17 +24,17 @@ pinned_kernels_select_their_own_numbers(void *data)
 
    (void)data;
    for (unsigned i = 0; i < sizeof(releases) / sizeof(releases[0]); i++) {
-      KT_OK(nvsvm_hmm_uapi_select(releases[i], NULL, &u));
+      PG_OK(nvsvm_hmm_uapi_select(releases[i], NULL, &u));
       if (strcmp(u->name, want[i]) != 0)
-         KT_FAIL("%s selected %s, want %s", releases[i], u->name, want[i]);
+         PG_FAIL("%s selected %s, want %s", releases[i], u->name, want[i]);
       /* lib/test_hmm_uapi.h of 6.1, 6.6 and 6.12: 'H' 0x00..0x06. */
-      KT_ASSERT_EQ(u->read, 0);
-      KT_ASSERT_EQ(u->write, 1);
-      KT_ASSERT_EQ(u->migrate_to_dev, 2);
-      KT_ASSERT_EQ(u->migrate_to_sys, 3);
-      KT_ASSERT_EQ(u->snapshot, 4);
-      KT_ASSERT_EQ(u->exclusive, 5);
-      KT_ASSERT_EQ(u->check_exclusive, 6);
+      PG_ASSERT_EQ(u->read, 0);
+      PG_ASSERT_EQ(u->write, 1);
+      PG_ASSERT_EQ(u->migrate_to_dev, 2);
+      PG_ASSERT_EQ(u->migrate_to_sys, 3);
+      PG_ASSERT_EQ(u->snapshot, 4);
+      PG_ASSERT_EQ(u->exclusive, 5);
+      PG_ASSERT_EQ(u->check_exclusive, 6);
    }
    res = PIGLIT_PASS;
 out:
@@ -52,21 +52,21 @@ unpinned_kernels_refused_override_wins(void *data)
 
    (void)data;
    for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-      KT_ASSERT_EQ(nvsvm_hmm_uapi_select(refused[i], NULL, &u),
+      PG_ASSERT_EQ(nvsvm_hmm_uapi_select(refused[i], NULL, &u),
                    -NVSVM_E_KERNEL_UNKNOWN);
-      KT_ASSERT(u == NULL);
+      PG_ASSERT(u == NULL);
    }
-   KT_ASSERT_EQ(nvsvm_hmm_uapi_select(NULL, NULL, &u),
+   PG_ASSERT_EQ(nvsvm_hmm_uapi_select(NULL, NULL, &u),
                 -NVSVM_E_KERNEL_UNKNOWN);
    /* NVSVM_HMM_UAPI names the numbers to use, whatever is running. */
-   KT_OK(nvsvm_hmm_uapi_select("6.13.2", "6.12", &u));
-   KT_ASSERT(strcmp(u->name, "6.12") == 0);
-   KT_ASSERT_EQ(nvsvm_hmm_uapi_select("6.12.117", "5.4", &u),
+   PG_OK(nvsvm_hmm_uapi_select("6.13.2", "6.12", &u));
+   PG_ASSERT(strcmp(u->name, "6.12") == 0);
+   PG_ASSERT_EQ(nvsvm_hmm_uapi_select("6.12.117", "5.4", &u),
                 -NVSVM_E_KERNEL_UNKNOWN);
    /* An empty override is no override. */
-   KT_OK(nvsvm_hmm_uapi_select("6.1.0", "", &u));
-   KT_ASSERT(strcmp(u->name, "6.1") == 0);
-   KT_ASSERT(strcmp(nvsvm_error_name(-NVSVM_E_KERNEL_UNKNOWN),
+   PG_OK(nvsvm_hmm_uapi_select("6.1.0", "", &u));
+   PG_ASSERT(strcmp(u->name, "6.1") == 0);
+   PG_ASSERT(strcmp(nvsvm_error_name(-NVSVM_E_KERNEL_UNKNOWN),
                     "NVSVM_E_KERNEL_UNKNOWN") == 0);
    res = PIGLIT_PASS;
 out:
@@ -86,13 +86,13 @@ device_open_refuses_unpinned_override_by_name(void *data)
    int ret;
 
    KT_OPEN(KT_DEV0, &dev);
-   KT_OK(nvsvm_device_get_info(dev, &info));
-   KT_ASSERT_EQ(info.backend, NVSVM_BACKEND_HMM);
-   KT_ASSERT(strcmp(info.driver, "hmm_dmirror") == 0);
-   KT_ASSERT_EQ(uname(&uts), 0);
-   KT_OK(nvsvm_hmm_uapi_select(uts.release, NULL, &u));
-   KT_ASSERT_EQ(info.version_major, (int)u->major);
-   KT_ASSERT_EQ(info.version_minor, (int)u->minor);
+   PG_OK(nvsvm_device_get_info(dev, &info));
+   PG_ASSERT_EQ(info.backend, NVSVM_BACKEND_HMM);
+   PG_ASSERT(strcmp(info.driver, "hmm_dmirror") == 0);
+   PG_ASSERT_EQ(uname(&uts), 0);
+   PG_OK(nvsvm_hmm_uapi_select(uts.release, NULL, &u));
+   PG_ASSERT_EQ(info.version_major, (int)u->major);
+   PG_ASSERT_EQ(info.version_minor, (int)u->minor);
    printf("# %s: kernel %s uses the numbers pinned for %s\n", info.path,
           ctx->k.release, u->name);
    nvsvm_device_close(dev);
@@ -101,12 +101,12 @@ device_open_refuses_unpinned_override_by_name(void *data)
    setenv("NVSVM_HMM_UAPI", "5.4", 1);
    ret = nvsvm_device_open(KT_DEV0, &dev);
    unsetenv("NVSVM_HMM_UAPI");
-   KT_ASSERT_EQ(ret, -NVSVM_E_KERNEL_UNKNOWN);
-   KT_ASSERT(dev == NULL);
+   PG_ASSERT_EQ(ret, -NVSVM_E_KERNEL_UNKNOWN);
+   PG_ASSERT(dev == NULL);
 
    /* A file that is not a dmirror is not ours: no ioctl reaches it. */
    ret = nvsvm_device_open("/dev/null", &dev);
-   KT_ASSERT_EQ(ret, -NVSVM_E_NOT_SUPPORTED);
+   PG_ASSERT_EQ(ret, -NVSVM_E_NOT_SUPPORTED);
    res = PIGLIT_PASS;
 out:
    unsetenv("NVSVM_HMM_UAPI");

@@ -25,61 +25,11 @@
 
 #include "nvsvm/nvsvm.h"
 #include "piglit.h"
+#include "piglit_check.h"
 
 #define KT_PAGE ((size_t)NVSVM_PAGE_SIZE)
 #define KT_DEV0 "/dev/hmm_dmirror0"
 #define KT_DEV1 "/dev/hmm_dmirror1"
-
-/*
- * Every scenario function declares `enum piglit_result res = PIGLIT_FAIL;`
- * and ends with an `out:` label that frees what it took. The checks below
- * print what they saw and jump there.
- */
-#define KT_FAIL(...)                                                   \
-   do {                                                                \
-      printf("# FAIL %s:%d: ", __FILE__, __LINE__);                    \
-      printf(__VA_ARGS__);                                             \
-      printf("\n");                                                    \
-      res = PIGLIT_FAIL;                                               \
-      goto out;                                                        \
-   } while (0)
-
-#define KT_ASSERT(c)                                                   \
-   do {                                                                \
-      if (!(c))                                                        \
-         KT_FAIL("%s is false", #c);                                   \
-   } while (0)
-
-#define KT_ASSERT_OP(a, op, b)                                         \
-   do {                                                                \
-      long long _a = (long long)(a), _b = (long long)(b);              \
-      if (!(_a op _b))                                                 \
-         KT_FAIL("%s %s %s: %lld vs %lld", #a, #op, #b, _a, _b);       \
-   } while (0)
-#define KT_ASSERT_EQ(a, b) KT_ASSERT_OP(a, ==, b)
-#define KT_ASSERT_NE(a, b) KT_ASSERT_OP(a, !=, b)
-#define KT_ASSERT_LE(a, b) KT_ASSERT_OP(a, <=, b)
-#define KT_ASSERT_LT(a, b) KT_ASSERT_OP(a, <, b)
-#define KT_ASSERT_GE(a, b) KT_ASSERT_OP(a, >=, b)
-#define KT_ASSERT_GT(a, b) KT_ASSERT_OP(a, >, b)
-
-/* An nvsvm call that must return 0; names the error otherwise. */
-#define KT_OK(call)                                                    \
-   do {                                                                \
-      int _r = (call);                                                 \
-      if (_r != 0)                                                     \
-         KT_FAIL("%s = %d (%s: %s)", #call, _r, nvsvm_error_name(_r),  \
-                 nvsvm_strerror(_r));                                  \
-   } while (0)
-
-#define KT_SKIP(...)                                                   \
-   do {                                                                \
-      printf("# SKIP: ");                                              \
-      printf(__VA_ARGS__);                                             \
-      printf("\n");                                                    \
-      res = PIGLIT_SKIP;                                               \
-      goto out;                                                        \
-   } while (0)
 
 /* ------------------------------------------------------------- kernel */
 
@@ -179,9 +129,9 @@ kt_open(const char *path, struct nvsvm_device **dev, const char **why)
       const char *_why;                                                \
       int _r = kt_open((path), (devp), &_why);                         \
       if (_r && _why)                                                  \
-         KT_SKIP("%s: %s", (path), _why);                              \
+         PG_SKIP("%s: %s", (path), _why);                              \
       if (_r)                                                          \
-         KT_FAIL("open %s: %s (%s)", (path), nvsvm_error_name(_r),     \
+         PG_FAIL("open %s: %s (%s)", (path), nvsvm_error_name(_r),     \
                  nvsvm_strerror(_r));                                  \
    } while (0)
 
@@ -287,6 +237,21 @@ kt_minflt_thread(void)
    if (getrusage(RUSAGE_THREAD, &ru) != 0)
       return 0;
    return (uint64_t)ru.ru_minflt;
+}
+
+/*
+ * This thread's page faults, minor and major: a fault that had to retry
+ * (the device held the page's lock) is charged as major
+ * (FAULT_FLAG_TRIED), which 6.1 does often on a device-exclusive page.
+ */
+static inline uint64_t
+kt_faults_thread(void)
+{
+   struct rusage ru;
+
+   if (getrusage(RUSAGE_THREAD, &ru) != 0)
+      return 0;
+   return (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
 }
 
 /* Read a small integer from a sysfs/procfs file; -1 when absent. */

@@ -127,7 +127,7 @@ concurrent_atomics_on_one_page_are_exact(void *ctx)
    memset(&r, 0, sizeof(r));
    VT_OPEN(&dev, true);
    page = vt_map(1);
-   VT_ASSERT(page);
+   PG_ASSERT(page);
 
    r.dev = dev;
    r.lane_words = page;
@@ -140,15 +140,15 @@ concurrent_atomics_on_one_page_are_exact(void *ctx)
       r.cpu[t].min_ops = (TOTAL_OPS_MIN - LANES * r.iterations) /
                          CPU_THREADS + 1;
    }
-   VT_OK(race_run(&r));
+   PG_OK(race_run(&r));
    vt_report_exec("one page", &r.exec, r.ret);
-   VT_OK(r.ret);
+   PG_OK(r.ret);
    for (unsigned t = 0; t < CPU_THREADS; t++)
-      VT_ASSERT(!r.cpu[t].timed_out);
+      PG_ASSERT(!r.cpu[t].timed_out);
 
    for (unsigned l = 0; l < LANES; l++) {
-      VT_ASSERT_EQ(r.results[l].status, 0);
-      VT_ASSERT_EQ(r.results[l].ops, r.iterations);
+      PG_ASSERT_EQ(r.results[l].status, 0);
+      PG_ASSERT_EQ(r.results[l].ops, r.iterations);
       device_ops += r.results[l].ops;
    }
    for (unsigned i = 0; i < LANES; i++) {
@@ -157,7 +157,7 @@ concurrent_atomics_on_one_page_are_exact(void *ctx)
       for (unsigned t = 0; t < CPU_THREADS; t++)
          want += r.cpu[t].adds[i];
       if (page[i * 8] != want)
-         VT_FAIL("counter %u = %" PRIu64 ", adds made %" PRIu64
+         PG_FAIL("counter %u = %" PRIu64 ", adds made %" PRIu64
                  ": %" PRId64 " lost", i, page[i * 8], want,
                  (int64_t)(want - page[i * 8]));
    }
@@ -167,10 +167,10 @@ concurrent_atomics_on_one_page_are_exact(void *ctx)
                " (%.0f/s)", device_ops, r.cpu_ops, total,
                r.exec.delta.conversions,
                r.exec.delta.conversions / (r.exec.elapsed_ns / 1e9));
-   VT_ASSERT_GE(total, TOTAL_OPS_MIN);
-   VT_ASSERT_EQ(r.exec.delta.kills, 0);
+   PG_ASSERT_GE(total, TOTAL_OPS_MIN);
+   PG_ASSERT_EQ(r.exec.delta.kills, 0);
    /* More than the first conversion: the CPU really took it back. */
-   VT_ASSERT_GT(r.exec.delta.conversions, 1);
+   PG_ASSERT_GT(r.exec.delta.conversions, 1);
    res = PIGLIT_PASS;
 out:
    if (page)
@@ -199,7 +199,7 @@ isolated_counters_convert_once_per_page(void *ctx)
    memset(&isolated, 0, sizeof(isolated));
    VT_OPEN(&dev, true);
    mem = vt_map(1 + nwords);
-   VT_ASSERT(mem);
+   PG_ASSERT(mem);
 
    /* Shared: word k at byte 64 * k of page 0. */
    shared.dev = dev;
@@ -211,9 +211,9 @@ isolated_counters_convert_once_per_page(void *ctx)
       shared.cpu[t].words[0] = &mem[(LANES + t) * 8];
       shared.cpu[t].min_ops = 1;
    }
-   VT_OK(race_run(&shared));
+   PG_OK(race_run(&shared));
    vt_report_exec("shared page", &shared.exec, shared.ret);
-   VT_OK(shared.ret);
+   PG_OK(shared.ret);
 
    /* Isolated: word k alone on page 1 + k. */
    isolated = shared;
@@ -225,18 +225,18 @@ isolated_counters_convert_once_per_page(void *ctx)
       isolated.cpu[t].adds[0] = 0;
       isolated.cpu[t].timed_out = false;
    }
-   VT_OK(race_run(&isolated));
+   PG_OK(race_run(&isolated));
    vt_report_exec("own pages", &isolated.exec, isolated.ret);
-   VT_OK(isolated.ret);
+   PG_OK(isolated.ret);
 
    for (unsigned l = 0; l < LANES; l++) {
-      VT_ASSERT_EQ(mem[l * 8], shared.iterations);
-      VT_ASSERT_EQ(mem[(1 + l) * (VT_PAGE / 8)], isolated.iterations);
+      PG_ASSERT_EQ(mem[l * 8], shared.iterations);
+      PG_ASSERT_EQ(mem[(1 + l) * (VT_PAGE / 8)], isolated.iterations);
    }
    for (unsigned t = 0; t < CPU_THREADS; t++) {
-      VT_ASSERT(!shared.cpu[t].timed_out && !isolated.cpu[t].timed_out);
-      VT_ASSERT_EQ(mem[(LANES + t) * 8], shared.cpu[t].adds[0]);
-      VT_ASSERT_EQ(mem[(1 + LANES + t) * (VT_PAGE / 8)],
+      PG_ASSERT(!shared.cpu[t].timed_out && !isolated.cpu[t].timed_out);
+      PG_ASSERT_EQ(mem[(LANES + t) * 8], shared.cpu[t].adds[0]);
+      PG_ASSERT_EQ(mem[(1 + LANES + t) * (VT_PAGE / 8)],
                    isolated.cpu[t].adds[0]);
    }
 
@@ -249,8 +249,8 @@ isolated_counters_convert_once_per_page(void *ctx)
                shared.exec.elapsed_ns / 1e6,
                isolated.exec.elapsed_ns / 1e6);
    /* Nobody else touches a lane's own page after its first conversion. */
-   VT_ASSERT_EQ(conv_isolated, LANES);
-   VT_ASSERT_GT(conv_shared, conv_isolated);
+   PG_ASSERT_EQ(conv_isolated, LANES);
+   PG_ASSERT_GT(conv_shared, conv_isolated);
    res = PIGLIT_PASS;
 out:
    if (mem)

@@ -88,10 +88,10 @@ fork_while_device_adds_keeps_parent_exact(void *ctx)
    (void)ctx;
    VT_OPEN(&dev, true);
    page = vt_map(1);
-   VT_ASSERT(page);
+   PG_ASSERT(page);
    long_adds(&e, &op, r, 2, page);
    e.iterations = 20000;
-   VT_OK(vt_exec_start(&run, dev, &e));
+   PG_OK(vt_exec_start(&run, dev, &e));
    running = true;
 
    while (!vt_exec_done(&run)) {
@@ -115,28 +115,28 @@ fork_while_device_adds_keeps_parent_exact(void *ctx)
          fork_failed++;
       }
       if (pid < 0)
-         VT_FAIL("fork: %s (%u ENOMEM before)", strerror(errno),
+         PG_FAIL("fork: %s (%u ENOMEM before)", strerror(errno),
                  fork_failed);
       if (pid == 0) {
          /* The child's copy: its own page now, touched and dropped. */
          page[0] += 1000000;
          _exit(page[1] == 0 ? 0 : 1);
       }
-      VT_ASSERT_EQ(reap(pid, WAIT_S), 0);
+      PG_ASSERT_EQ(reap(pid, WAIT_S), 0);
       forks++;
    }
    ret = vt_exec_join(&run);
    running = false;
    vt_report_exec("fork", &e, ret);
-   VT_OK(ret);
+   PG_OK(ret);
    for (unsigned l = 0; l < 2; l++)
       dev_ops += r[l].ops;
    piglit_note("%u forks during the run (%u fork attempts failed with "
                "ENOMEM); device %" PRIu64 " + cpu %" PRIu64 " adds, counter %"
                PRIu64, forks, fork_failed, dev_ops, cpu_adds, page[0]);
-   VT_ASSERT_GT(forks, 0);
-   VT_ASSERT_EQ(dev_ops, 2 * e.iterations);
-   VT_ASSERT_EQ(page[0], dev_ops + cpu_adds);
+   PG_ASSERT_GT(forks, 0);
+   PG_ASSERT_EQ(dev_ops, 2 * e.iterations);
+   PG_ASSERT_EQ(page[0], dev_ops + cpu_adds);
    res = PIGLIT_PASS;
 out:
    if (running)
@@ -169,26 +169,26 @@ mprotect_read_only_kills_channel_and_count_is_exact(void *ctx)
    (void)ctx;
    VT_OPEN(&dev, true);
    page = vt_map(1);
-   VT_ASSERT(page);
+   PG_ASSERT(page);
    long_adds(&e, &op, &r, 1, page);
-   VT_OK(vt_exec_start(&run, dev, &e));
+   PG_OK(vt_exec_start(&run, dev, &e));
    running = true;
-   VT_ASSERT(wait_progress(page, 1000, &run));
-   VT_ASSERT_EQ(mprotect(page, VT_PAGE, PROT_READ), 0);
+   PG_ASSERT(wait_progress(page, 1000, &run));
+   PG_ASSERT_EQ(mprotect(page, VT_PAGE, PROT_READ), 0);
    ret = vt_exec_join(&run);
    running = false;
    vt_report_exec("mprotect", &e, ret);
-   VT_ASSERT_RET(ret, -EIO);
-   VT_ASSERT_RET(e.fault_status, -EFAULT);
-   VT_ASSERT_EQ(e.fault_addr, (uintptr_t)page);
-   VT_ASSERT_EQ(page[0], r.ops);
+   PG_ASSERT_RET(ret, -EIO);
+   PG_ASSERT_RET(e.fault_status, -EFAULT);
+   PG_ASSERT_EQ(e.fault_addr, (uintptr_t)page);
+   PG_ASSERT_EQ(page[0], r.ops);
    killed_after = r.ops;
 
-   VT_ASSERT_EQ(mprotect(page, VT_PAGE, PROT_READ | PROT_WRITE), 0);
+   PG_ASSERT_EQ(mprotect(page, VT_PAGE, PROT_READ | PROT_WRITE), 0);
    e.iterations = 10;
-   VT_OK(nvsvm_device_exec(dev, &e));
-   VT_ASSERT_EQ(r.ops, 10);
-   VT_ASSERT_EQ(page[0], killed_after + 10);
+   PG_OK(nvsvm_device_exec(dev, &e));
+   PG_ASSERT_EQ(r.ops, 10);
+   PG_ASSERT_EQ(page[0], killed_after + 10);
    piglit_note("killed after %" PRIu64 " adds, all in memory; after "
                "PROT_WRITE a new channel added %" PRIu64, killed_after,
                r.ops);
@@ -219,21 +219,21 @@ munmap_kills_channel_cleanly(void *ctx)
    (void)ctx;
    VT_OPEN(&dev, true);
    pages = vt_map(2);
-   VT_ASSERT(pages);
+   PG_ASSERT(pages);
    long_adds(&e, &op, r, 2, pages);
-   VT_OK(vt_exec_start(&run, dev, &e));
+   PG_OK(vt_exec_start(&run, dev, &e));
    running = true;
-   VT_ASSERT(wait_progress(pages, 1000, &run));
+   PG_ASSERT(wait_progress(pages, 1000, &run));
    seen = pages[0];
-   VT_ASSERT_EQ(munmap(pages, VT_PAGE), 0);
+   PG_ASSERT_EQ(munmap(pages, VT_PAGE), 0);
    ret = vt_exec_join(&run);
    running = false;
    vt_report_exec("munmap", &e, ret);
-   VT_ASSERT_RET(ret, -EIO);
-   VT_ASSERT_RET(e.fault_status, -EFAULT);
-   VT_ASSERT_GE(r[0].ops + r[1].ops, seen);
+   PG_ASSERT_RET(ret, -EIO);
+   PG_ASSERT_RET(e.fault_status, -EFAULT);
+   PG_ASSERT_GE(r[0].ops + r[1].ops, seen);
    /* The neighbour page is untouched and still ours. */
-   VT_ASSERT_EQ(pages[VT_PAGE / 8], 0);
+   PG_ASSERT_EQ(pages[VT_PAGE / 8], 0);
    piglit_note("channel died after %" PRIu64 " adds; the process goes on",
                r[0].ops + r[1].ops);
    res = PIGLIT_PASS;
@@ -263,20 +263,20 @@ close_with_pages_in_device_memory_keeps_data(void *ctx)
    VT_OPEN(&watch, false);
    VT_OPEN(&dev, true);
    buf = vt_map(n);
-   VT_ASSERT(buf);
+   PG_ASSERT(buf);
    for (unsigned i = 0; i < n * VT_PAGE / 8; i++)
       buf[i] = ~(uint64_t)i;
-   VT_OK(nvsvm_migrate_to_device(dev, buf, n * VT_PAGE, NULL));
+   PG_OK(nvsvm_migrate_to_device(dev, buf, n * VT_PAGE, NULL));
    nvsvm_device_close(dev);
    dev = NULL;
 
-   VT_OK(nvsvm_device_counters(watch, false, NULL, &d0));
+   PG_OK(nvsvm_device_counters(watch, false, NULL, &d0));
    for (unsigned i = 0; i < n * VT_PAGE / 8; i++) {
       if (buf[i] != ~(uint64_t)i)
-         VT_FAIL("word %u: 0x%" PRIx64 " after close", i, buf[i]);
+         PG_FAIL("word %u: 0x%" PRIx64 " after close", i, buf[i]);
    }
-   VT_OK(nvsvm_device_counters(watch, false, NULL, &d1));
-   VT_ASSERT_EQ(d1.migrate_to_ram - d0.migrate_to_ram, n);
+   PG_OK(nvsvm_device_counters(watch, false, NULL, &d1));
+   PG_ASSERT_EQ(d1.migrate_to_ram - d0.migrate_to_ram, n);
    res = PIGLIT_PASS;
 out:
    if (buf)
@@ -331,22 +331,22 @@ process_exit_during_exec_is_prompt_and_clean(void *ctx)
 
    (void)ctx;
    VT_OPEN(&watch, false);
-   VT_OK(nvsvm_device_counters(watch, false, NULL, &d0));
+   PG_OK(nvsvm_device_counters(watch, false, NULL, &d0));
    t0 = vt_now();
    pid = fork();
-   VT_ASSERT(pid >= 0);
+   PG_ASSERT(pid >= 0);
    if (pid == 0)
       exiting_child();
    status = reap(pid, WAIT_S);
-   VT_OK(nvsvm_device_counters(watch, false, NULL, &d1));
+   PG_OK(nvsvm_device_counters(watch, false, NULL, &d1));
    piglit_note("child exited %d after %.2f s; device-wide: execs +%" PRIu64
                ", pages to device memory +%" PRIu64 ", kills +%" PRIu64,
                status, vt_now() - t0, d1.execs - d0.execs,
                d1.migrate_to_dev - d0.migrate_to_dev, d1.kills - d0.kills);
-   VT_ASSERT_EQ(status, 0);
-   VT_ASSERT_EQ(d1.migrate_to_dev - d0.migrate_to_dev, 8);
-   VT_ASSERT_EQ(d1.execs - d0.execs, 1);
-   VT_ASSERT_EQ(d1.kills - d0.kills, 0);
+   PG_ASSERT_EQ(status, 0);
+   PG_ASSERT_EQ(d1.migrate_to_dev - d0.migrate_to_dev, 8);
+   PG_ASSERT_EQ(d1.execs - d0.execs, 1);
+   PG_ASSERT_EQ(d1.kills - d0.kills, 0);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(watch);

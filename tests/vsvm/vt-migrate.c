@@ -72,9 +72,9 @@ setup_migrated(struct nvsvm_device **dev, uint64_t **buf)
    do {                                                                \
       int _r = setup_migrated((devp), (bufp));                         \
       if (_r == 1)                                                     \
-         VT_SKIP(VT_SKIP_REASON_NO_VSVM);                              \
+         PG_SKIP(VT_SKIP_REASON_NO_VSVM);                              \
       if (_r)                                                          \
-         VT_FAIL("migrate setup: %s (%s)", nvsvm_error_name(_r),       \
+         PG_FAIL("migrate setup: %s (%s)", nvsvm_error_name(_r),       \
                  nvsvm_strerror(_r));                                  \
    } while (0)
 
@@ -94,14 +94,14 @@ bind_moves_pages_to_device_memory(void *ctx)
 
    (void)ctx;
    SETUP_MIGRATED(&dev, &buf);
-   VT_OK(nvsvm_device_counters(dev, false, &c, NULL));
-   VT_ASSERT_EQ(c.migrate_to_dev, NPAGES);
-   VT_OK(count_present(buf, NPAGES, &present));
-   VT_ASSERT_EQ(present, 0);
+   PG_OK(nvsvm_device_counters(dev, false, &c, NULL));
+   PG_ASSERT_EQ(c.migrate_to_dev, NPAGES);
+   PG_OK(count_present(buf, NPAGES, &present));
+   PG_ASSERT_EQ(present, 0);
 
    /* The device reads every word through its own mapping of them. */
    seen = calloc(NPAGES * WORDS, 8);
-   VT_ASSERT(seen);
+   PG_ASSERT(seen);
    op = vt_op(NVSVM_EXEC_LOAD, buf, 0, 0);
    op.iter_stride = 8;
    op.out = seen;
@@ -114,14 +114,14 @@ bind_moves_pages_to_device_memory(void *ctx)
    e.results = &r;
    ret = nvsvm_device_exec(dev, &e);
    vt_report_exec("device read", &e, ret);
-   VT_OK(ret);
+   PG_OK(ret);
    for (unsigned i = 0; i < NPAGES * WORDS; i++) {
       if (seen[i] != pattern(i))
-         VT_FAIL("device word %u: 0x%" PRIx64, i, seen[i]);
+         PG_FAIL("device word %u: 0x%" PRIx64, i, seen[i]);
    }
-   VT_ASSERT_EQ(e.delta.faults_read, 0);
-   VT_OK(count_present(buf, NPAGES, &present));
-   VT_ASSERT_EQ(present, 0);
+   PG_ASSERT_EQ(e.delta.faults_read, 0);
+   PG_OK(count_present(buf, NPAGES, &present));
+   PG_ASSERT_EQ(present, 0);
    piglit_note("%u pages in device memory, not present for the CPU, read "
                "back by the device without a fault", NPAGES);
    res = PIGLIT_PASS;
@@ -165,12 +165,12 @@ device_atomics_in_device_memory_need_no_conversion(void *ctx)
    SETUP_MIGRATED(&dev, &buf);
    ret = device_adds(dev, buf, &e, r, &op);
    vt_report_exec("device atomics", &e, ret);
-   VT_OK(ret);
-   VT_ASSERT_EQ(e.delta.device_ops, (uint64_t)NPAGES * DEV_ITERS);
-   VT_ASSERT_EQ(e.delta.faults_atomic, 0);
-   VT_ASSERT_EQ(e.delta.conversions, 0);
-   VT_OK(count_present(buf, NPAGES, &present));
-   VT_ASSERT_EQ(present, 0);
+   PG_OK(ret);
+   PG_ASSERT_EQ(e.delta.device_ops, (uint64_t)NPAGES * DEV_ITERS);
+   PG_ASSERT_EQ(e.delta.faults_atomic, 0);
+   PG_ASSERT_EQ(e.delta.conversions, 0);
+   PG_OK(count_present(buf, NPAGES, &present));
+   PG_ASSERT_EQ(present, 0);
    res = PIGLIT_PASS;
 out:
    if (buf)
@@ -198,22 +198,22 @@ cpu_access_brings_pages_back_with_data_intact(void *ctx)
 
    (void)ctx;
    SETUP_MIGRATED(&dev, &buf);
-   VT_OK(device_adds(dev, buf, &e, r, &op));
-   VT_OK(nvsvm_device_counters(dev, false, NULL, &d0));
+   PG_OK(device_adds(dev, buf, &e, r, &op));
+   PG_OK(nvsvm_device_counters(dev, false, NULL, &d0));
    for (unsigned i = 0; i < NPAGES * WORDS; i++) {
       uint64_t want = pattern(i) + (i % WORDS == 0 ? DEV_ITERS : 0);
 
       if (buf[i] != want)
-         VT_FAIL("word %u: 0x%" PRIx64 ", want 0x%" PRIx64, i, buf[i],
+         PG_FAIL("word %u: 0x%" PRIx64 ", want 0x%" PRIx64, i, buf[i],
                  want);
    }
-   VT_OK(nvsvm_device_counters(dev, false, NULL, &d1));
-   VT_OK(count_present(buf, NPAGES, &present));
+   PG_OK(nvsvm_device_counters(dev, false, NULL, &d1));
+   PG_OK(count_present(buf, NPAGES, &present));
    piglit_note("CPU read back %u pages: migrate_to_ram %" PRIu64
                ", present now %u, data intact", NPAGES,
                d1.migrate_to_ram - d0.migrate_to_ram, present);
-   VT_ASSERT_EQ(d1.migrate_to_ram - d0.migrate_to_ram, NPAGES);
-   VT_ASSERT_EQ(present, NPAGES);
+   PG_ASSERT_EQ(d1.migrate_to_ram - d0.migrate_to_ram, NPAGES);
+   PG_ASSERT_EQ(present, NPAGES);
    res = PIGLIT_PASS;
 out:
    if (buf)
@@ -241,8 +241,8 @@ cpu_write_brings_page_back_and_device_sees_it(void *ctx)
    (void)ctx;
    SETUP_MIGRATED(&dev, &buf);
    __atomic_store_n(&buf[3 * WORDS + 7], 0xabcdull, __ATOMIC_RELEASE);
-   VT_OK(count_present(buf, NPAGES, &present));
-   VT_ASSERT_EQ(present, 1);
+   PG_OK(count_present(buf, NPAGES, &present));
+   PG_ASSERT_EQ(present, 1);
 
    op = vt_op(NVSVM_EXEC_LOAD, &buf[3 * WORDS + 7], 0, 0);
    op.out = &seen;
@@ -255,9 +255,9 @@ cpu_write_brings_page_back_and_device_sees_it(void *ctx)
    e.results = &r;
    ret = nvsvm_device_exec(dev, &e);
    vt_report_exec("device read after CPU write", &e, ret);
-   VT_OK(ret);
-   VT_ASSERT_EQ(seen, 0xabcd);
-   VT_ASSERT_EQ(e.delta.faults_read, 1);
+   PG_OK(ret);
+   PG_ASSERT_EQ(seen, 0xabcd);
+   PG_ASSERT_EQ(e.delta.faults_read, 1);
    res = PIGLIT_PASS;
 out:
    if (buf)

@@ -71,20 +71,20 @@ range_vs_device(const char *what, const volatile void *p, size_t len,
    vt_report_exec(what, &e, ret);
 
    if (want_reason == NVSVM_RANGE_OK) {
-      VT_OK(check);
-      VT_OK(ret);
-      VT_ASSERT_EQ(r.ops, 1);
+      PG_OK(check);
+      PG_OK(ret);
+      PG_ASSERT_EQ(r.ops, 1);
    } else {
       /* The library said no, for the reason this memory has... */
-      VT_ASSERT_RET(check, -NVSVM_E_RANGE);
-      VT_ASSERT_EQ(rep.reason, want_reason);
+      PG_ASSERT_RET(check, -NVSVM_E_RANGE);
+      PG_ASSERT_EQ(rep.reason, want_reason);
       /* ...and the kernel agreed: the channel died on that fault. */
-      VT_ASSERT_RET(ret, -EIO);
-      VT_ASSERT_RET(e.fault_status, want_fault);
-      VT_ASSERT_EQ(e.fault_addr, (uintptr_t)p);
-      VT_ASSERT_EQ(e.fault_access, 2);
-      VT_ASSERT_EQ(e.delta.kills, 1);
-      VT_ASSERT_EQ(r.ops, 0);
+      PG_ASSERT_RET(ret, -EIO);
+      PG_ASSERT_RET(e.fault_status, want_fault);
+      PG_ASSERT_EQ(e.fault_addr, (uintptr_t)p);
+      PG_ASSERT_EQ(e.fault_access, 2);
+      PG_ASSERT_EQ(e.delta.kills, 1);
+      PG_ASSERT_EQ(r.ops, 0);
    }
    res = PIGLIT_PASS;
 out:
@@ -204,7 +204,7 @@ private_file_is_refused_by_library_but_converts(void *ctx)
    uint64_t *p = map_file(MAP_PRIVATE, &fd);
 
    (void)ctx;
-   VT_ASSERT(p);
+   PG_ASSERT(p);
    VT_OPEN(&dev, true);
    check = nvsvm_range_check(p, VT_PAGE, 0, &rep);
    ret = device_add(dev, p, &e, &r, &op);
@@ -212,11 +212,11 @@ private_file_is_refused_by_library_but_converts(void *ctx)
    piglit_note("MAP_PRIVATE file: library %s (%s), kernel converted the "
                "private copy: %s", nvsvm_error_name(check),
                nvsvm_range_reason_name(rep.reason), nvsvm_error_name(ret));
-   VT_ASSERT_RET(check, -NVSVM_E_RANGE);
-   VT_ASSERT_EQ(rep.reason, NVSVM_RANGE_FILE_BACKED);
-   VT_OK(ret);
-   VT_ASSERT_EQ(e.delta.conversions, 1);
-   VT_ASSERT_EQ(p[0], 1);
+   PG_ASSERT_RET(check, -NVSVM_E_RANGE);
+   PG_ASSERT_EQ(rep.reason, NVSVM_RANGE_FILE_BACKED);
+   PG_OK(ret);
+   PG_ASSERT_EQ(e.delta.conversions, 1);
+   PG_ASSERT_EQ(p[0], 1);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -284,15 +284,15 @@ thp_times_out_as_the_warning_predicts(void *ctx)
    (void)ctx;
    map = mmap(NULL, 2 * HUGE_SZ, PROT_READ | PROT_WRITE,
               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-   VT_ASSERT(map != MAP_FAILED);
+   PG_ASSERT(map != MAP_FAILED);
    p = (char *)(((uintptr_t)map + HUGE_SZ - 1) & ~(HUGE_SZ - 1));
    if (madvise(p, HUGE_SZ, MADV_HUGEPAGE) != 0)
-      VT_SKIP("MADV_HUGEPAGE: %s (kernel without THP)", strerror(errno));
+      PG_SKIP("MADV_HUGEPAGE: %s (kernel without THP)", strerror(errno));
    memset(p, 1, HUGE_SZ);
    check = nvsvm_range_check(p, HUGE_SZ, 0, &rep);
    if (check == 0 && !(rep.warnings & NVSVM_RANGE_WARN_THP))
-      VT_SKIP("no THP backs the range (THP off, or no free 2 MiB page)");
-   VT_OK(check);
+      PG_SKIP("no THP backs the range (THP off, or no free 2 MiB page)");
+   PG_OK(check);
 
    VT_OPEN(&dev, true);
    ret = device_add(dev, p + 2 * VT_PAGE, &e, &r, &op);
@@ -301,14 +301,14 @@ thp_times_out_as_the_warning_predicts(void *ctx)
                nvsvm_range_warning_str(NVSVM_RANGE_WARN_THP),
                nvsvm_error_name(ret));
    if (kernel_splits_thp_for_exclusive()) {
-      VT_OK(ret);
+      PG_OK(ret);
    } else {
-      VT_ASSERT_RET(ret, -EIO);
-      VT_ASSERT_RET(e.fault_status, -EBUSY);
-      VT_ASSERT_EQ(e.delta.timeouts, 1);
-      VT_ASSERT_GE(e.delta.conversion_refused, 1);
+      PG_ASSERT_RET(ret, -EIO);
+      PG_ASSERT_RET(e.fault_status, -EBUSY);
+      PG_ASSERT_EQ(e.delta.timeouts, 1);
+      PG_ASSERT_GE(e.delta.conversion_refused, 1);
       /* The bound held: about 1000 ms, not forever. */
-      VT_ASSERT_LT(e.elapsed_ns, 5000000000ull);
+      PG_ASSERT_LT(e.elapsed_ns, 5000000000ull);
    }
    res = PIGLIT_PASS;
 out:
@@ -366,13 +366,13 @@ unmanaged_window_is_not_mirrored(void *ctx)
 
    (void)ctx;
    VT_OPEN(&dev, true);
-   VT_OK(nvsvm_svm_window(dev, &win));
+   PG_OK(nvsvm_svm_window(dev, &win));
    ret = device_add(dev, (void *)(uintptr_t)(win.addr + win.size / 2), &e,
                     &r, &op);
    vt_report_exec("unmanaged window", &e, ret);
-   VT_ASSERT_RET(ret, -EIO);
-   VT_ASSERT_RET(e.fault_status, -EFAULT);
-   VT_ASSERT_EQ(e.delta.faults_atomic, 0);
+   PG_ASSERT_RET(ret, -EIO);
+   PG_ASSERT_RET(e.fault_status, -EFAULT);
+   PG_ASSERT_EQ(e.delta.faults_atomic, 0);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);

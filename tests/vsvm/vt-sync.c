@@ -81,7 +81,7 @@ cas_spinlock_excludes_cpu_and_device(void *ctx)
    memset(cpu, 0, sizeof(cpu));
    VT_OPEN(&dev, true);
    page = vt_map(1);
-   VT_ASSERT(page);
+   PG_ASSERT(page);
    volatile uint64_t *lock = &page[0], *counter = &page[8];
 
    /* Acquire (spin on CAS 0 -> 1), counter = counter + 1, release. */
@@ -108,7 +108,7 @@ cas_spinlock_excludes_cpu_and_device(void *ctx)
       cpu[t].min_iters = LOCK_ITERS;
       cpu[t].start = &start;
       cpu[t].device = &run;
-      VT_ASSERT_EQ(pthread_create(&cpu[t].thread, NULL, lock_cpu_main,
+      PG_ASSERT_EQ(pthread_create(&cpu[t].thread, NULL, lock_cpu_main,
                                   &cpu[t]), 0);
    }
    ret = vt_exec_start(&run, dev, &exec);
@@ -120,17 +120,17 @@ cas_spinlock_excludes_cpu_and_device(void *ctx)
       cpu_spins += cpu[t].spins;
    }
    vt_report_exec("spin lock", &exec, ret);
-   VT_OK(ret);
+   PG_OK(ret);
 
    for (unsigned l = 0; l < LOCK_LANES; l++) {
-      VT_ASSERT_EQ(results[l].status, 0);
-      VT_ASSERT_EQ(results[l].ops, 4ull * LOCK_ITERS);
+      PG_ASSERT_EQ(results[l].status, 0);
+      PG_ASSERT_EQ(results[l].ops, 4ull * LOCK_ITERS);
       dev_spins += results[l].spins;
    }
    want = (uint64_t)LOCK_ITERS * LOCK_LANES;
    for (unsigned t = 0; t < LOCK_CPU_THREADS; t++) {
-      VT_ASSERT(!cpu[t].timed_out);
-      VT_ASSERT_GE(cpu[t].done, LOCK_ITERS);
+      PG_ASSERT(!cpu[t].timed_out);
+      PG_ASSERT_GE(cpu[t].done, LOCK_ITERS);
       cpu_sections += cpu[t].done;
    }
    want += cpu_sections;
@@ -142,10 +142,10 @@ cas_spinlock_excludes_cpu_and_device(void *ctx)
                dev_spins, cpu_spins, exec.delta.conversions,
                exec.delta.conversions ?
                exec.elapsed_ns / 1e3 / exec.delta.conversions : 0.0);
-   VT_ASSERT_EQ(*counter, want);
-   VT_ASSERT_EQ(*lock, 0);
+   PG_ASSERT_EQ(*counter, want);
+   PG_ASSERT_EQ(*lock, 0);
    /* The lock really moved between the two sides. */
-   VT_ASSERT_GT(exec.delta.conversions, 1);
+   PG_ASSERT_GT(exec.delta.conversions, 1);
    res = PIGLIT_PASS;
 out:
    if (started)
@@ -189,7 +189,7 @@ flag_pingpong_hands_the_page_over_every_round(void *ctx)
    VT_OPEN(&dev, true);
    page = vt_map(1);
    lat = calloc(PP_ROUNDS, sizeof(*lat));
-   VT_ASSERT(page && lat);
+   PG_ASSERT(page && lat);
    volatile uint64_t *flag = page;
 
    prog[0] = vt_op(NVSVM_EXEC_WAIT, flag, 0, 0);
@@ -205,7 +205,7 @@ flag_pingpong_hands_the_page_over_every_round(void *ctx)
    exec.timeout_ms = (unsigned)(WAIT_LIMIT_S * 1000);
    exec.results = &result;
 
-   VT_OK(vt_exec_start(&run, dev, &exec));
+   PG_OK(vt_exec_start(&run, dev, &exec));
    running = true;
    deadline = vt_now() + WAIT_LIMIT_S;
    t_all = vt_now();
@@ -219,7 +219,7 @@ flag_pingpong_hands_the_page_over_every_round(void *ctx)
          if ((spin & 63) == 63)
             sched_yield();
          if (vt_exec_done(&run) || vt_now() > deadline)
-            VT_FAIL("round %u: flag %" PRIu64 ", device %s", i, *flag,
+            PG_FAIL("round %u: flag %" PRIu64 ", device %s", i, *flag,
                     vt_exec_done(&run) ? "stopped" : "too slow");
       }
       lat[i] = (vt_now() - t0) * 1e6;
@@ -228,9 +228,9 @@ flag_pingpong_hands_the_page_over_every_round(void *ctx)
    ret = vt_exec_join(&run);
    running = false;
    vt_report_exec("flag ping-pong", &exec, ret);
-   VT_OK(ret);
-   VT_ASSERT_EQ(result.ops, 2ull * PP_ROUNDS);
-   VT_ASSERT_EQ(*flag, 2ull * PP_ROUNDS);
+   PG_OK(ret);
+   PG_ASSERT_EQ(result.ops, 2ull * PP_ROUNDS);
+   PG_ASSERT_EQ(*flag, 2ull * PP_ROUNDS);
 
    qsort(lat, PP_ROUNDS, sizeof(*lat), cmp_double);
    piglit_note("%u rounds in %.3f s: round trip median %.1f us, p99 %.1f "
@@ -240,8 +240,8 @@ flag_pingpong_hands_the_page_over_every_round(void *ctx)
                lat[PP_ROUNDS - 1], exec.delta.conversions,
                exec.delta.invalidations);
    /* Each exchange found the page taken back by the CPU's last load. */
-   VT_ASSERT_GE(exec.delta.conversions, PP_ROUNDS);
-   VT_ASSERT_GE(exec.delta.faults_atomic, PP_ROUNDS);
+   PG_ASSERT_GE(exec.delta.conversions, PP_ROUNDS);
+   PG_ASSERT_GE(exec.delta.faults_atomic, PP_ROUNDS);
    res = PIGLIT_PASS;
 out:
    /* A device still waiting gives up at its EXEC timeout. */

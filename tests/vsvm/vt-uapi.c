@@ -73,8 +73,8 @@ svm_init_window_ending_at_va_size_is_accepted(void *ctx)
    va = va_size(dev);
    piglit_note("device VA size 0x%" PRIx64 " (%d bits)", va,
                __builtin_ctzll(va));
-   VT_ASSERT(va >= (1ull << 32));
-   VT_OK(raw_init(nvsvm_device_fd(dev), va - MIB, MIB));
+   PG_ASSERT(va >= (1ull << 32));
+   PG_OK(raw_init(nvsvm_device_fd(dev), va - MIB, MIB));
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -94,11 +94,11 @@ svm_init_window_past_va_size_is_einval(void *ctx)
    VT_OPEN(&dev, false);
    va = va_size(dev);
    fd = nvsvm_device_fd(dev);
-   VT_ASSERT_RET(raw_init(fd, va - MIB, MIB + 1), -EINVAL);
+   PG_ASSERT_RET(raw_init(fd, va - MIB, MIB + 1), -EINVAL);
    piglit_note("library: %s", nvsvm_svm_init_strerror(-EINVAL));
-   VT_ASSERT(strstr(nvsvm_svm_init_strerror(-EINVAL), "window"));
+   PG_ASSERT(strstr(nvsvm_svm_init_strerror(-EINVAL), "window"));
    /* A rejected SVM_INIT left nothing behind. */
-   VT_OK(raw_init(fd, va - MIB, MIB));
+   PG_OK(raw_init(fd, va - MIB, MIB));
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -114,7 +114,7 @@ svm_init_window_wrapping_is_einval(void *ctx)
 
    (void)ctx;
    VT_OPEN(&dev, false);
-   VT_ASSERT_RET(raw_init(nvsvm_device_fd(dev), UINT64_MAX - 4095, 8192),
+   PG_ASSERT_RET(raw_init(nvsvm_device_fd(dev), UINT64_MAX - 4095, 8192),
                  -EINVAL);
    res = PIGLIT_PASS;
 out:
@@ -136,9 +136,9 @@ svm_init_second_call_is_ebusy(void *ctx)
    VT_OPEN(&dev, true);   /* SVM_INIT through the library */
    va = va_size(dev);
    fd = nvsvm_device_fd(dev);
-   VT_ASSERT_RET(raw_init(fd, 0, MIB), -EBUSY);
-   VT_ASSERT_RET(raw_init(fd, va, MIB), -EBUSY);
-   VT_ASSERT_RET(nvsvm_svm_init(dev, &params), -EBUSY);
+   PG_ASSERT_RET(raw_init(fd, 0, MIB), -EBUSY);
+   PG_ASSERT_RET(raw_init(fd, va, MIB), -EBUSY);
+   PG_ASSERT_RET(nvsvm_svm_init(dev, &params), -EBUSY);
    piglit_note("library: %s", nvsvm_svm_init_strerror(-EBUSY));
    res = PIGLIT_PASS;
 out:
@@ -160,10 +160,10 @@ svm_bind_before_svm_init_is_einval(void *ctx)
    (void)ctx;
    VT_OPEN(&dev, false);
    buf = vt_map(1);
-   VT_ASSERT(buf);
+   PG_ASSERT(buf);
    b = good_bind(buf, VT_PAGE);
-   VT_ASSERT_RET(raw_bind(nvsvm_device_fd(dev), &b), -EINVAL);
-   VT_ASSERT_RET(nvsvm_migrate_to_device(dev, buf, VT_PAGE, NULL),
+   PG_ASSERT_RET(raw_bind(nvsvm_device_fd(dev), &b), -EINVAL);
+   PG_ASSERT_RET(nvsvm_migrate_to_device(dev, buf, VT_PAGE, NULL),
                  -NVSVM_E_NO_SVM);
    piglit_note("kernel: EINVAL; library: %s",
                nvsvm_strerror(-NVSVM_E_NO_SVM));
@@ -286,25 +286,25 @@ bind_rule_check(const struct bind_rule *rule)
 
    VT_OPEN(&dev, true);
    buf = vt_map(2);
-   VT_ASSERT(buf);
+   PG_ASSERT(buf);
    b = good_bind(buf, 2 * VT_PAGE);
    rule->mutate(&b);
-   VT_ASSERT_RET(raw_bind(nvsvm_device_fd(dev), &b), -EINVAL);
+   PG_ASSERT_RET(raw_bind(nvsvm_device_fd(dev), &b), -EINVAL);
    /* Rejected before any migration. */
-   VT_OK(nvsvm_device_counters(dev, false, &c, NULL));
-   VT_ASSERT_EQ(c.migrate_to_dev, 0);
+   PG_OK(nvsvm_device_counters(dev, false, &c, NULL));
+   PG_ASSERT_EQ(c.migrate_to_dev, 0);
 
    lib = nvsvm_bind_encode(&rule->lib_req, &enc);
    if (rule->lib_error) {
-      VT_ASSERT_RET(lib, rule->lib_error);
+      PG_ASSERT_RET(lib, rule->lib_error);
       piglit_note("%s: kernel EINVAL; library %s: %s", rule->what,
                   nvsvm_error_name(lib), nvsvm_strerror(lib));
    } else {
       /* The encoder never produces the broken field. */
-      VT_OK(lib);
-      VT_ASSERT_EQ(enc.reserved0, 0);
-      VT_ASSERT_EQ(enc.reserved1, 0);
-      VT_ASSERT_EQ(enc.header & ~NOUVEAU_SVM_BIND_VALID_MASK, 0);
+      PG_OK(lib);
+      PG_ASSERT_EQ(enc.reserved0, 0);
+      PG_ASSERT_EQ(enc.reserved1, 0);
+      PG_ASSERT_EQ(enc.header & ~NOUVEAU_SVM_BIND_VALID_MASK, 0);
       piglit_note("%s: kernel EINVAL; the library's encoder always "
                   "writes it right", rule->what);
    }
@@ -348,15 +348,15 @@ svm_bind_aligns_range_migrates_and_sets_result_0(void *ctx)
    (void)ctx;
    VT_OPEN(&dev, true);
    buf = vt_map(4);
-   VT_ASSERT(buf);
+   PG_ASSERT(buf);
    b = good_bind(buf + 5, 3 * VT_PAGE - 12);
    b.result = 12345;
-   VT_OK(raw_bind(nvsvm_device_fd(dev), &b));
-   VT_ASSERT_EQ(b.va_start, (uintptr_t)buf);
-   VT_ASSERT_EQ(b.va_end, (uintptr_t)buf + 3 * VT_PAGE);
-   VT_ASSERT_EQ(b.result, 0);
-   VT_OK(nvsvm_device_counters(dev, false, &c, NULL));
-   VT_ASSERT_EQ(c.migrate_to_dev, 3);
+   PG_OK(raw_bind(nvsvm_device_fd(dev), &b));
+   PG_ASSERT_EQ(b.va_start, (uintptr_t)buf);
+   PG_ASSERT_EQ(b.va_end, (uintptr_t)buf + 3 * VT_PAGE);
+   PG_ASSERT_EQ(b.result, 0);
+   PG_OK(nvsvm_device_counters(dev, false, &c, NULL));
+   PG_ASSERT_EQ(c.migrate_to_dev, 3);
    piglit_note("widened to [%p, %p), %" PRIu64 " pages migrated, result "
                "%" PRIu64, (void *)(uintptr_t)b.va_start,
                (void *)(uintptr_t)b.va_end, c.migrate_to_dev,
@@ -382,14 +382,14 @@ svm_bind_unmapped_range_succeeds_and_moves_nothing(void *ctx)
    (void)ctx;
    VT_OPEN(&dev, true);
    hole = vt_map(4);
-   VT_ASSERT(hole);
+   PG_ASSERT(hole);
    munmap(hole, 4 * VT_PAGE);
    b = good_bind(hole, 4 * VT_PAGE);
    hole = NULL;
-   VT_OK(raw_bind(nvsvm_device_fd(dev), &b));
-   VT_ASSERT_EQ(b.result, 0);
-   VT_OK(nvsvm_device_counters(dev, false, &c, NULL));
-   VT_ASSERT_EQ(c.migrate_to_dev, 0);
+   PG_OK(raw_bind(nvsvm_device_fd(dev), &b));
+   PG_ASSERT_EQ(b.result, 0);
+   PG_OK(nvsvm_device_counters(dev, false, &c, NULL));
+   PG_ASSERT_EQ(c.migrate_to_dev, 0);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -415,38 +415,38 @@ nouveau_backend_svm_paths_run_against_vsvm(void *ctx)
 
    (void)ctx;
    VT_OPEN(&dev, false);
-   VT_OK(nvsvm_device_get_info(dev, &info));
-   VT_ASSERT_EQ(info.backend, NVSVM_BACKEND_VSVM);
-   VT_ASSERT_EQ(strcmp(info.driver, "vsvm"), 0);
-   VT_OK(nvsvm_svm_init(dev, &params));
-   VT_ASSERT(nvsvm_svm_enabled(dev));
-   VT_OK(nvsvm_svm_window(dev, &win));
-   VT_ASSERT(win.reserved);
-   VT_ASSERT_LE(win.addr + win.size, info.va_size);
+   PG_OK(nvsvm_device_get_info(dev, &info));
+   PG_ASSERT_EQ(info.backend, NVSVM_BACKEND_VSVM);
+   PG_ASSERT_EQ(strcmp(info.driver, "vsvm"), 0);
+   PG_OK(nvsvm_svm_init(dev, &params));
+   PG_ASSERT(nvsvm_svm_enabled(dev));
+   PG_OK(nvsvm_svm_window(dev, &win));
+   PG_ASSERT(win.reserved);
+   PG_ASSERT_LE(win.addr + win.size, info.va_size);
    piglit_note("%s: backend %s, window [0x%" PRIx64 ", 0x%" PRIx64 ")",
                info.path, nvsvm_backend_name(info.backend), win.addr,
                win.addr + win.size);
-   VT_ASSERT_RET(nvsvm_svm_init(dev, &params), -EBUSY);
+   PG_ASSERT_RET(nvsvm_svm_init(dev, &params), -EBUSY);
 
    buf = vt_map(npages);
-   VT_ASSERT(buf);
+   PG_ASSERT(buf);
    for (unsigned i = 0; i < npages * VT_PAGE / 8; i++)
       buf[i] = 0x5eed0000ull + i;
-   VT_OK(nvsvm_device_counters(dev, false, &f0, &d0));
-   VT_OK(nvsvm_migrate_to_device(dev, buf, npages * VT_PAGE, &migrated));
-   VT_ASSERT_EQ(migrated, 0);   /* nouveau's result is always 0 */
-   VT_OK(nvsvm_migrate_to_host(dev, buf, npages * VT_PAGE, 0));
-   VT_OK(nvsvm_device_counters(dev, false, &f1, &d1));
+   PG_OK(nvsvm_device_counters(dev, false, &f0, &d0));
+   PG_OK(nvsvm_migrate_to_device(dev, buf, npages * VT_PAGE, &migrated));
+   PG_ASSERT_EQ(migrated, 0);   /* nouveau's result is always 0 */
+   PG_OK(nvsvm_migrate_to_host(dev, buf, npages * VT_PAGE, 0));
+   PG_OK(nvsvm_device_counters(dev, false, &f1, &d1));
    for (unsigned i = 0; i < npages * VT_PAGE / 8; i++) {
       if (buf[i] != 0x5eed0000ull + i)
-         VT_FAIL("word %u: 0x%" PRIx64 " after the round trip", i,
+         PG_FAIL("word %u: 0x%" PRIx64 " after the round trip", i,
                  buf[i]);
    }
    piglit_note("to device %" PRIu64 " pages, back %" PRIu64 " pages, data "
                "intact", f1.migrate_to_dev - f0.migrate_to_dev,
                d1.migrate_to_ram - d0.migrate_to_ram);
-   VT_ASSERT_EQ(f1.migrate_to_dev - f0.migrate_to_dev, npages);
-   VT_ASSERT_EQ(d1.migrate_to_ram - d0.migrate_to_ram, npages);
+   PG_ASSERT_EQ(f1.migrate_to_dev - f0.migrate_to_dev, npages);
+   PG_ASSERT_EQ(d1.migrate_to_ram - d0.migrate_to_ram, npages);
    res = PIGLIT_PASS;
 out:
    if (buf)
@@ -472,17 +472,17 @@ getparam_fb_size_is_the_device_memory(void *ctx)
    VT_OPEN(&dev, false);
    fd = nvsvm_device_fd(dev);
    memset(&info, 0, sizeof(info));
-   VT_OK(drmIoctl(fd, DRM_IOCTL_VSVM_INFO, &info) ? -errno : 0);
-   VT_OK(drmCommandWriteRead(fd, DRM_NOUVEAU_GETPARAM, gp, sizeof(gp)));
-   VT_ASSERT_EQ(gp[1], info.vram_size);
-   VT_ASSERT_RET(drmCommandWriteRead(fd, DRM_NOUVEAU_GETPARAM, bad,
+   PG_OK(drmIoctl(fd, DRM_IOCTL_VSVM_INFO, &info) ? -errno : 0);
+   PG_OK(drmCommandWriteRead(fd, DRM_NOUVEAU_GETPARAM, gp, sizeof(gp)));
+   PG_ASSERT_EQ(gp[1], info.vram_size);
+   PG_ASSERT_RET(drmCommandWriteRead(fd, DRM_NOUVEAU_GETPARAM, bad,
                                      sizeof(bad)), -EINVAL);
    piglit_note("INFO: uAPI %u, %u VA bits, %" PRIu64 " MiB device memory, "
                "%u lanes, %u ops, fault timeout %u ms", info.version,
                info.va_bits, info.vram_size >> 20, info.max_lanes,
                info.max_ops, info.fault_timeout_ms);
-   VT_ASSERT_EQ(info.page_size, 4096);
-   VT_ASSERT_EQ(info.va_size, 1ull << info.va_bits);
+   PG_ASSERT_EQ(info.page_size, 4096);
+   PG_ASSERT_EQ(info.va_size, 1ull << info.va_bits);
    res = PIGLIT_PASS;
 out:
    nvsvm_device_close(dev);
@@ -519,7 +519,7 @@ exec_rejects_malformed_programs(void *ctx)
    VT_OPEN(&dev, true);
    VT_OPEN(&plain, false);
    buf = vt_map(1);
-   VT_ASSERT(buf);
+   PG_ASSERT(buf);
    fd = nvsvm_device_fd(dev);
 
    memset(&op, 0, sizeof(op));
@@ -527,28 +527,28 @@ exec_rejects_malformed_programs(void *ctx)
    op.flags = DRM_VSVM_OP_F_64;
    op.addr = (uintptr_t)buf;
    op.val = 1;
-   VT_OK(raw_exec(fd, &op, 1, 0));
-   VT_ASSERT_EQ(buf[0], 1);
+   PG_OK(raw_exec(fd, &op, 1, 0));
+   PG_ASSERT_EQ(buf[0], 1);
    /* Without SVM_INIT there is no address space to run in. */
-   VT_ASSERT_RET(raw_exec(nvsvm_device_fd(plain), &op, 1, 0), -EINVAL);
-   VT_ASSERT_RET(raw_exec(fd, &op, 0, 0), -EINVAL);
-   VT_ASSERT_RET(raw_exec(fd, &op, DRM_VSVM_MAX_LANES + 1, 0), -EINVAL);
-   VT_ASSERT_RET(raw_exec(fd, &op, 2, DRM_VSVM_EXEC_F_INLINE), -EINVAL);
-   VT_ASSERT_RET(raw_exec(fd, &op, 1, 1u << 7), -EINVAL);
+   PG_ASSERT_RET(raw_exec(nvsvm_device_fd(plain), &op, 1, 0), -EINVAL);
+   PG_ASSERT_RET(raw_exec(fd, &op, 0, 0), -EINVAL);
+   PG_ASSERT_RET(raw_exec(fd, &op, DRM_VSVM_MAX_LANES + 1, 0), -EINVAL);
+   PG_ASSERT_RET(raw_exec(fd, &op, 2, DRM_VSVM_EXEC_F_INLINE), -EINVAL);
+   PG_ASSERT_RET(raw_exec(fd, &op, 1, 1u << 7), -EINVAL);
    op.addr += 4;   /* an 8-byte access must be 8-byte aligned */
-   VT_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
+   PG_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
    op.addr -= 4;
    op.iter_stride = 12;   /* ...in every iteration */
-   VT_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
+   PG_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
    op.iter_stride = 0;
    op.opcode = 99;
-   VT_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
+   PG_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
    op.opcode = DRM_VSVM_OP_ADD;
    op.flags |= DRM_VSVM_OP_F_SPIN;   /* spinning is for CAS only */
-   VT_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
+   PG_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
    op.flags = 1u << 9;
-   VT_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
-   VT_ASSERT_EQ(buf[0], 1);   /* nothing else ran */
+   PG_ASSERT_RET(raw_exec(fd, &op, 1, 0), -EINVAL);
+   PG_ASSERT_EQ(buf[0], 1);   /* nothing else ran */
    res = PIGLIT_PASS;
 out:
    if (buf)

@@ -21,61 +21,10 @@
 
 #include "nvsvm/nvsvm.h"
 #include "piglit.h"
+#include "piglit_check.h"
 
 #define VT_PAGE ((size_t)NVSVM_PAGE_SIZE)
 
-/*
- * Every scenario declares `enum piglit_result res = PIGLIT_FAIL;` and ends
- * with an `out:` label that releases what it took. Checks print what they
- * saw and jump there.
- */
-#define VT_FAIL(...)                                                   \
-   do {                                                                \
-      printf("# FAIL %s:%d: ", __FILE__, __LINE__);                    \
-      printf(__VA_ARGS__);                                             \
-      printf("\n");                                                    \
-      res = PIGLIT_FAIL;                                               \
-      goto out;                                                        \
-   } while (0)
-
-#define VT_SKIP(...)                                                   \
-   do {                                                                \
-      printf("# SKIP: ");                                              \
-      printf(__VA_ARGS__);                                             \
-      printf("\n");                                                    \
-      res = PIGLIT_SKIP;                                               \
-      goto out;                                                        \
-   } while (0)
-
-#define VT_ASSERT(c)                                                   \
-   do {                                                                \
-      if (!(c))                                                        \
-         VT_FAIL("%s is false", #c);                                   \
-   } while (0)
-
-#define VT_ASSERT_OP(a, op, b)                                         \
-   do {                                                                \
-      unsigned long long _a = (unsigned long long)(a);                 \
-      unsigned long long _b = (unsigned long long)(b);                 \
-      if (!(_a op _b))                                                 \
-         VT_FAIL("%s %s %s: %llu vs %llu", #a, #op, #b, _a, _b);       \
-   } while (0)
-#define VT_ASSERT_EQ(a, b) VT_ASSERT_OP(a, ==, b)
-#define VT_ASSERT_NE(a, b) VT_ASSERT_OP(a, !=, b)
-#define VT_ASSERT_LE(a, b) VT_ASSERT_OP(a, <=, b)
-#define VT_ASSERT_LT(a, b) VT_ASSERT_OP(a, <, b)
-#define VT_ASSERT_GE(a, b) VT_ASSERT_OP(a, >=, b)
-#define VT_ASSERT_GT(a, b) VT_ASSERT_OP(a, >, b)
-
-/* A call that returns 0 or a negative errno / NVSVM_E_* code. */
-#define VT_ASSERT_RET(call, want)                                      \
-   do {                                                                \
-      int _r = (call), _w = (want);                                    \
-      if (_r != _w)                                                    \
-         VT_FAIL("%s = %s (%s), want %s", #call, nvsvm_error_name(_r), \
-                 nvsvm_strerror(_r), nvsvm_error_name(_w));            \
-   } while (0)
-#define VT_OK(call) VT_ASSERT_RET(call, 0)
 
 static inline double
 vt_now(void)
@@ -142,9 +91,9 @@ vt_open(struct nvsvm_device **dev, bool svm)
    do {                                                                \
       int _r = vt_open((devp), (svm));                                 \
       if (_r == 1)                                                     \
-         VT_SKIP(VT_SKIP_REASON_NO_VSVM);                              \
+         PG_SKIP(VT_SKIP_REASON_NO_VSVM);                              \
       if (_r)                                                          \
-         VT_FAIL("open vsvm%s: %s (%s)", (svm) ? " + SVM_INIT" : "",   \
+         PG_FAIL("open vsvm%s: %s (%s)", (svm) ? " + SVM_INIT" : "",   \
                  nvsvm_error_name(_r), nvsvm_strerror(_r));            \
    } while (0)
 
