@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(
   # build
-  build-essential meson ninja-build pkg-config libdrm-dev python3
+  build-essential git meson ninja-build pkg-config libdrm-dev python3
   clang llvm lld libclang-rt-14-dev
   # the VM: kernel sources, kernel build tools, qemu, initramfs
   linux-source-6.12 linux-source-6.1 bc flex bison libelf-dev libssl-dev

@@ -64,6 +64,7 @@ screen_up(struct ctx *c, struct nvc0_svm *svm, int *fd)
       .log = capture_log, .log_data = c,
    };
 
+   memset(svm, 0, sizeof(*svm));   /* screen_down is safe after any failure */
    *fd = open(c->node, O_RDWR | O_CLOEXEC);
    if (*fd < 0)
       return -errno;
@@ -175,83 +176,104 @@ out:
    return r;
 }
 
+/* A screen with SVM on and a patterned buffer: the migrate scenarios. */
+struct mig {
+   struct nvc0_svm svm;
+   int fd;
+   uint8_t *buf;
+   const void *ptrs[1];
+   size_t sizes[1];
+};
+
+static bool
+mig_up(struct ctx *c, struct mig *m)
+{
+   memset(m, 0, sizeof(*m));
+   m->fd = -1;
+   if (screen_up(c, &m->svm, &m->fd))
+      return false;
+   m->buf = pattern_buf();
+   m->ptrs[0] = m->buf;
+   m->sizes[0] = BUF_SIZE;
+   return m->buf != NULL;
+}
+
+static void
+mig_down(struct mig *m)
+{
+   if (m->buf)
+      munmap(m->buf, BUF_SIZE);
+   screen_down(&m->svm, m->fd);
+}
+
+/* nvc0_svm_migrate on the buffer; sizes NULL means "whole allocation". */
+static unsigned
+mig_move(struct mig *m, const size_t *sizes, bool to_device, bool undefined)
+{
+   return nvc0_svm_migrate(&m->svm, 1, m->ptrs, sizes, to_device, undefined);
+}
+
+/* Every page of the buffer present (1) or not present (0) in RAM. */
+static bool
+mig_all_present(const struct mig *m, int want)
+{
+   for (size_t off = 0; off < BUF_SIZE; off += 4096) {
+      if (page_present(m->buf + off) != want)
+         return false;
+   }
+   return true;
+}
+
 static enum piglit_result
 migrate_to_vram_and_back_keeps_every_byte(void *data)
 {
-   struct ctx *c = data;
-   struct nvc0_svm svm;
-   uint8_t *buf = NULL;
-   const void *ptrs[1];
-   size_t sizes[1] = { BUF_SIZE };
-   int fd;
+   struct mig m;
    unsigned failed;
    enum piglit_result r = PIGLIT_FAIL;
 
-   if (screen_up(c, &svm, &fd))
+   if (!mig_up(data, &m))
       goto out;
-   buf = pattern_buf();
-   if (!buf)
-      goto out;
-   ptrs[0] = buf;
-   failed = nvc0_svm_migrate(&svm, 1, ptrs, sizes, true, false);
+   failed = mig_move(&m, m.sizes, true, false);
    piglit_note("to VRAM: failed %u, pages requested %llu, result %llu",
-               failed, (unsigned long long)svm.stats.pages_to_device,
-               (unsigned long long)svm.stats.bind_result);
-   if (failed || svm.stats.pages_to_device != NPAGES)
+               failed, (unsigned long long)m.svm.stats.pages_to_device,
+               (unsigned long long)m.svm.stats.bind_result);
+   if (failed || m.svm.stats.pages_to_device != NPAGES)
       goto out;
    /* In VRAM the CPU PTEs are device-private entries, not present. */
-   if (page_present(buf) != 0 || page_present(buf + BUF_SIZE - 1) != 0) {
+   if (!mig_all_present(&m, 0)) {
       piglit_note("pages still present in system RAM after migration");
       goto out;
    }
-   failed = nvc0_svm_migrate(&svm, 1, ptrs, sizes, false, false);
-   if (failed || page_present(buf) != 1 ||
-       page_present(buf + BUF_SIZE - 1) != 1) {
-      piglit_note("to host: failed %u, first page present %d", failed,
-                  page_present(buf));
+   failed = mig_move(&m, m.sizes, false, false);
+   if (failed || !mig_all_present(&m, 1)) {
+      piglit_note("to host: failed %u, not every page back", failed);
       goto out;
    }
-   r = pattern_ok(buf) ? PIGLIT_PASS : PIGLIT_FAIL;
+   r = pattern_ok(m.buf) ? PIGLIT_PASS : PIGLIT_FAIL;
 out:
-   if (buf)
-      munmap(buf, BUF_SIZE);
-   screen_down(&svm, fd);
+   mig_down(&m);
    return r;
 }
 
 static enum piglit_result
 migrate_to_host_with_undefined_content_discards(void *data)
 {
-   struct ctx *c = data;
-   struct nvc0_svm svm;
-   uint8_t *buf = NULL;
-   const void *ptrs[1];
-   size_t sizes[1] = { BUF_SIZE };
-   int fd;
+   struct mig m;
    enum piglit_result r = PIGLIT_FAIL;
 
-   if (screen_up(c, &svm, &fd))
-      goto out;
-   buf = pattern_buf();
-   if (!buf)
-      goto out;
-   ptrs[0] = buf;
-   if (nvc0_svm_migrate(&svm, 1, ptrs, sizes, true, false))
-      goto out;
-   if (nvc0_svm_migrate(&svm, 1, ptrs, sizes, false, true))
+   if (!mig_up(data, &m) || mig_move(&m, m.sizes, true, false) ||
+       mig_move(&m, m.sizes, false, true))
       goto out;
    r = PIGLIT_PASS;
    for (size_t i = 0; i < BUF_SIZE; i++) {
-      if (buf[i]) {
-         piglit_note("byte %zu kept 0x%02x after a discard", i, buf[i]);
+      if (m.buf[i]) {
+         piglit_note("byte %zu kept 0x%02x after a discard", i, m.buf[i]);
          r = PIGLIT_FAIL;
          break;
       }
    }
 out:
-   if (buf)
-      munmap(buf, BUF_SIZE);
-   screen_down(&svm, fd);
+   mig_down(&m);
    return r;
 }
 
@@ -266,39 +288,29 @@ static enum piglit_result
 null_size_means_the_whole_allocation_or_a_loud_refusal(void *data)
 {
    struct ctx *c = data;
-   struct nvc0_svm svm;
-   uint8_t *buf = NULL;
-   const void *ptrs[1];
+   struct mig m;
    size_t whole = BUF_SIZE;
-   int fd;
    unsigned errors_before;
    enum piglit_result r = PIGLIT_FAIL;
 
-   if (screen_up(c, &svm, &fd))
+   if (!mig_up(c, &m))
       goto out;
-   buf = pattern_buf();
-   if (!buf)
-      goto out;
-   ptrs[0] = buf;
    /* Without a way to know the allocation, refuse and say so. */
    errors_before = c->errors;
-   if (nvc0_svm_migrate(&svm, 1, ptrs, NULL, true, false) != 1 ||
+   if (mig_move(&m, NULL, true, false) != 1 ||
        c->errors == errors_before || !strstr(c->last, "no size given"))
       goto out;
-   nvc0_svm_set_alloc_size_cb(&svm, whole_allocation, &whole);
-   if (nvc0_svm_migrate(&svm, 1, ptrs, NULL, true, false))
+   nvc0_svm_set_alloc_size_cb(&m.svm, whole_allocation, &whole);
+   if (mig_move(&m, NULL, true, false))
       goto out;
    piglit_note("whole allocation: %llu pages requested",
-               (unsigned long long)svm.stats.pages_to_device);
+               (unsigned long long)m.svm.stats.pages_to_device);
    /* The whole allocation moved: no page of it is in system RAM. */
-   if (svm.stats.pages_to_device != NPAGES || page_present(buf) != 0 ||
-       page_present(buf + BUF_SIZE - 1) != 0)
+   if (m.svm.stats.pages_to_device != NPAGES || !mig_all_present(&m, 0))
       goto out;
-   r = pattern_ok(buf) ? PIGLIT_PASS : PIGLIT_FAIL;
+   r = pattern_ok(m.buf) ? PIGLIT_PASS : PIGLIT_FAIL;
 out:
-   if (buf)
-      munmap(buf, BUF_SIZE);
-   screen_down(&svm, fd);
+   mig_down(&m);
    return r;
 }
 
