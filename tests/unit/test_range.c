@@ -49,6 +49,20 @@ tmp_file(size_t len)
    return fd;
 }
 
+/* Two pages of a fresh temporary file, mapped read-write with flags. */
+static char *
+map_tmp_file(int flags)
+{
+   int fd = tmp_file(2 * PG);
+   void *p;
+
+   if (fd < 0)
+      return NULL;
+   p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, flags, fd, 0);
+   close(fd);
+   return p == MAP_FAILED ? NULL : p;
+}
+
 NVSVM_TEST(private_anonymous_read_write_memory_is_eligible)
 {
    struct nvsvm_range_report r;
@@ -243,14 +257,10 @@ NVSVM_TEST(sysv_shared_memory_is_shared)
 NVSVM_TEST(shared_file_mapping_is_shared)
 {
    struct nvsvm_range_report r;
-   int fd = tmp_file(2 * PG);
-   void *p;
+   void *p = map_tmp_file(MAP_SHARED);
    int ret;
 
-   ASSERT_GE(fd, 0);
-   p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-   close(fd);
-   ASSERT_TRUE(p != MAP_FAILED);
+   ASSERT_TRUE(p != NULL);
    ret = nvsvm_range_check(p, 2 * PG, 0, &r);
    munmap(p, 2 * PG);
    ASSERT_EQ(ret, -NVSVM_E_RANGE);
@@ -260,14 +270,10 @@ NVSVM_TEST(shared_file_mapping_is_shared)
 NVSVM_TEST(private_file_mapping_unwritten_is_file_backed)
 {
    struct nvsvm_range_report r;
-   int fd = tmp_file(2 * PG);
-   void *p;
+   void *p = map_tmp_file(MAP_PRIVATE);
    int ret;
 
-   ASSERT_GE(fd, 0);
-   p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-   close(fd);
-   ASSERT_TRUE(p != MAP_FAILED);
+   ASSERT_TRUE(p != NULL);
    ret = nvsvm_range_check(p, 2 * PG, 0, &r);
    munmap(p, 2 * PG);
    ASSERT_EQ(ret, -NVSVM_E_RANGE);
@@ -279,14 +285,10 @@ NVSVM_TEST(private_file_mapping_unwritten_is_file_backed)
 NVSVM_TEST(private_file_mapping_written_is_still_file_backed)
 {
    struct nvsvm_range_report r;
-   int fd = tmp_file(2 * PG);
-   char *p;
+   char *p = map_tmp_file(MAP_PRIVATE);
    int ret;
 
-   ASSERT_GE(fd, 0);
-   p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-   close(fd);
-   ASSERT_TRUE(p != MAP_FAILED);
+   ASSERT_TRUE(p != NULL);
    memset(p, 7, 2 * PG);
    ret = nvsvm_range_check(p, 2 * PG, 0, &r);
    munmap(p, 2 * PG);
