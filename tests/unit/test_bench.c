@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "nvsvm/nvsvm_bench.h"
+#include "nvsvm_bench.h"
 #include "nvsvm_test.h"
 
 /* The workload makes exactly the VMAs it asks for, plus its probe page. */

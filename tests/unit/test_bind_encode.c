@@ -7,7 +7,7 @@
 #include <errno.h>
 
 #include <xf86drm.h>
-#include <nouveau_drm.h>
+#include "drm-uapi/nouveau_drm.h"
 
 #include "nvsvm/nvsvm.h"
 #include "nvsvm_test.h"
