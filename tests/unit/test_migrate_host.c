@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 
 #include "nvsvm/nvsvm.h"
-#include "nvsvm_test.h"
+#include "harness.h"
 #include "nvsvm_test_dev.h"
 
 #define PG 4096u
@@ -37,7 +37,7 @@ fresh(size_t len)
    return p == MAP_FAILED ? NULL : p;
 }
 
-NVSVM_TEST(untouched_pages_are_faulted_in)
+TEST(untouched_pages_are_faulted_in)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    char *p = fresh(8 * PG);
@@ -55,7 +55,7 @@ NVSVM_TEST(untouched_pages_are_faulted_in)
    ASSERT_EQ(after, 8);
 }
 
-NVSVM_TEST(fault_in_keeps_every_byte)
+TEST(fault_in_keeps_every_byte)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    char *p = fresh(4 * PG);
@@ -95,7 +95,7 @@ writer_main(void *arg)
 }
 
 /* The CAS touch never stores a stale value over a concurrent writer. */
-NVSVM_TEST(fault_in_loses_no_concurrent_increment)
+TEST(fault_in_loses_no_concurrent_increment)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    char *p = fresh(PG);
@@ -118,7 +118,7 @@ NVSVM_TEST(fault_in_loses_no_concurrent_increment)
    ASSERT_EQ(final, (unsigned char)w.writes);
 }
 
-NVSVM_TEST(content_undefined_discards_whole_pages_to_zero)
+TEST(content_undefined_discards_whole_pages_to_zero)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    char *p = fresh(4 * PG);
@@ -137,7 +137,7 @@ NVSVM_TEST(content_undefined_discards_whole_pages_to_zero)
 }
 
 /* Bytes outside the caller's range share its edge pages: they stay. */
-NVSVM_TEST(content_undefined_keeps_partial_edge_pages)
+TEST(content_undefined_keeps_partial_edge_pages)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    char *p = fresh(4 * PG);
@@ -156,7 +156,7 @@ NVSVM_TEST(content_undefined_keeps_partial_edge_pages)
    munmap(p, 4 * PG);
 }
 
-NVSVM_TEST(read_only_pages_are_faulted_in_by_reading)
+TEST(read_only_pages_are_faulted_in_by_reading)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    char *p = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -170,7 +170,7 @@ NVSVM_TEST(read_only_pages_are_faulted_in_by_reading)
    ASSERT_EQ(ret, 0);
 }
 
-NVSVM_TEST(unmapped_range_is_an_error_not_a_crash)
+TEST(unmapped_range_is_an_error_not_a_crash)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    char *p = fresh(3 * PG);
@@ -184,7 +184,7 @@ NVSVM_TEST(unmapped_range_is_an_error_not_a_crash)
    ASSERT_EQ(ret, -NVSVM_E_RANGE);
 }
 
-NVSVM_TEST(prot_none_range_is_an_error_not_a_crash)
+TEST(prot_none_range_is_an_error_not_a_crash)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    char *p = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -197,7 +197,7 @@ NVSVM_TEST(prot_none_range_is_an_error_not_a_crash)
    ASSERT_EQ(ret, -NVSVM_E_RANGE);
 }
 
-NVSVM_TEST(unknown_flags_are_einval)
+TEST(unknown_flags_are_einval)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    static char buf[PG];
@@ -209,14 +209,4 @@ NVSVM_TEST(unknown_flags_are_einval)
    ASSERT_EQ(ret, -EINVAL);
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(untouched_pages_are_faulted_in),
-   NVSVM_CASE(fault_in_keeps_every_byte),
-   NVSVM_CASE(fault_in_loses_no_concurrent_increment),
-   NVSVM_CASE(content_undefined_discards_whole_pages_to_zero),
-   NVSVM_CASE(content_undefined_keeps_partial_edge_pages),
-   NVSVM_CASE(read_only_pages_are_faulted_in_by_reading),
-   NVSVM_CASE(unmapped_range_is_an_error_not_a_crash),
-   NVSVM_CASE(prot_none_range_is_an_error_not_a_crash),
-   NVSVM_CASE(unknown_flags_are_einval),
-)
+TEST_HARNESS_MAIN
