@@ -46,8 +46,9 @@
  * - A skip must say which capability is missing: SKIP() without a reason
  *   is a failure.
  * - Arguments: test names run those tests alone, -l lists the names.
- *   A fixture test is named fixture.variant.test (fixture.test without
- *   variants).
+ *   A test of a fixture with variants is named fixture.variant.test; one
+ *   of a fixture without variants keeps its own name, so moving a test
+ *   onto a fixture does not rename it.
  * - Exit status: 1 when a test failed, else 0.
  */
 #ifndef NVSVM_HARNESS_H
@@ -343,10 +344,8 @@ static inline void
 harness_full_name(char *buf, size_t size, const struct harness_test *t,
                   const struct harness_variant *v)
 {
-   if (!t->fixture)
+   if (!t->fixture || !v)
       snprintf(buf, size, "%s", t->name);
-   else if (!v)
-      snprintf(buf, size, "%s.%s", t->fixture->name, t->name);
    else
       snprintf(buf, size, "%s.%s.%s", t->fixture->name, v->name, t->name);
 }

@@ -26,6 +26,7 @@ EXPECT = {
     'fx.setup_skips.assert_fails_then_teardown_runs':
         'ok # SKIP variant 3 has no device',
     'fx.setup_fails.assert_fails_then_teardown_runs': 'not ok',
+    'keeps_its_own_name': 'ok',
 }
 
 # Per test, the diagnostic lines it must print (in this order) and the
@@ -47,6 +48,8 @@ LOGS = {
     'fx.two.assert_fails_then_teardown_runs':
         (['setup 2', 'body 2', 'self->value == 0: 2 vs 0',
           'teardown 2 set_up 1'], []),
+    'keeps_its_own_name':
+        (['plain setup', 'plain body', 'plain teardown 7'], []),
 }
 
 
@@ -90,7 +93,7 @@ def main():
                 ok, why = False, f'{m!r} printed: {log}'
         checks.append((f'{name}: logs in order', ok, why))
     checks.append(('summary line counts every result',
-                   '# 3 passed, 10 failed, 3 skipped' in lines,
+                   '# 4 passed, 10 failed, 3 skipped' in lines,
                    f'got {lines[-1:]}'))
     print('TAP version 13')
     print(f'1..{len(checks)}')

@@ -107,4 +107,27 @@ TEST_F(fx, assert_fails_then_teardown_runs)
    ASSERT_EQ(self->value, 0);
 }
 
+/* No variants: the test keeps its own name. */
+FIXTURE(plain)
+{
+   int value;
+};
+
+FIXTURE_SETUP(plain)
+{
+   self->value = 7;
+   TH_LOG("plain setup");
+}
+
+FIXTURE_TEARDOWN(plain)
+{
+   TH_LOG("plain teardown %d", self->value);
+}
+
+TEST_F(plain, keeps_its_own_name)
+{
+   ASSERT_EQ(self->value, 7);
+   TH_LOG("plain body");
+}
+
 TEST_HARNESS_MAIN
