@@ -4,6 +4,7 @@
  * name), shared memory of either kind, and waits that always end.
  */
 #include "nvsvm_cl.h"
+#include "nvsvm_time.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -691,7 +692,8 @@ nvsvm_cl_alloc(struct nvsvm_cl *cl, enum nvsvm_cl_memory m, size_t size)
          return NULL;
       }
       /* Kernels up to 6.14 cannot make THP-backed pages device-exclusive
-       * (FACTS 2): keep atomics on small pages. EINVAL without THP is fine. */
+       * (docs/kernel-path.md): keep atomics on small pages. EINVAL
+       * without THP is fine. */
       (void)madvise(p, rounded, MADV_NOHUGEPAGE);
    } else {
       return NULL;
@@ -777,10 +779,7 @@ nvsvm_cl_launch(struct nvsvm_cl *cl, cl_kernel k, size_t global,
 uint64_t
 nvsvm_cl_now_ns(void)
 {
-   struct timespec ts;
-
-   clock_gettime(CLOCK_MONOTONIC, &ts);
-   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+   return nvsvm_time_ns();
 }
 
 uint64_t

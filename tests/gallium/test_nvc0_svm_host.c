@@ -12,7 +12,7 @@
 
 #include "nvc0_svm.h"
 #include "nvsvm/nvsvm.h"
-#include "nvsvm_test.h"
+#include "harness.h"
 
 struct log_capture {
    unsigned errors, infos;
@@ -52,7 +52,7 @@ caps_all_false(const struct nvc0_svm *svm)
           !svm->caps.atomics && !svm->enabled;
 }
 
-NVSVM_TEST(svm_stays_off_without_opt_in_and_says_so)
+TEST(svm_stays_off_without_opt_in_and_says_so)
 {
    struct nvc0_svm svm;
    struct log_capture cap = { 0 };
@@ -65,7 +65,7 @@ NVSVM_TEST(svm_stays_off_without_opt_in_and_says_so)
    nvc0_svm_screen_fini(&svm);
 }
 
-NVSVM_TEST(non_boolean_nouveau_svm_is_a_named_error)
+TEST(non_boolean_nouveau_svm_is_a_named_error)
 {
    struct nvc0_svm svm;
    struct log_capture cap = { 0 };
@@ -79,7 +79,7 @@ NVSVM_TEST(non_boolean_nouveau_svm_is_a_named_error)
    nvc0_svm_screen_fini(&svm);
 }
 
-NVSVM_TEST(non_drm_fd_leaves_caps_false_with_the_kernel_reason)
+TEST(non_drm_fd_leaves_caps_false_with_the_kernel_reason)
 {
    struct nvc0_svm svm;
    struct log_capture cap = { 0 };
@@ -97,7 +97,7 @@ NVSVM_TEST(non_drm_fd_leaves_caps_false_with_the_kernel_reason)
    nvc0_svm_screen_fini(&svm);
 }
 
-NVSVM_TEST(migrate_with_svm_off_fails_every_range_loudly)
+TEST(migrate_with_svm_off_fails_every_range_loudly)
 {
    struct nvc0_svm svm;
    struct log_capture cap = { 0 };
@@ -114,7 +114,7 @@ NVSVM_TEST(migrate_with_svm_off_fails_every_range_loudly)
    nvc0_svm_screen_fini(&svm);
 }
 
-NVSVM_TEST(atomic_range_check_names_shared_memory_before_the_gpu_would)
+TEST(atomic_range_check_names_shared_memory_before_the_gpu_would)
 {
    struct nvc0_svm svm;
    struct log_capture cap = { 0 };
@@ -137,7 +137,7 @@ NVSVM_TEST(atomic_range_check_names_shared_memory_before_the_gpu_would)
    nvc0_svm_screen_fini(&svm);
 }
 
-NVSVM_TEST(atomic_range_check_accepts_malloc_memory)
+TEST(atomic_range_check_accepts_malloc_memory)
 {
    struct nvc0_svm svm;
    struct log_capture cap = { 0 };
@@ -155,11 +155,4 @@ NVSVM_TEST(atomic_range_check_accepts_malloc_memory)
    nvc0_svm_screen_fini(&svm);
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(svm_stays_off_without_opt_in_and_says_so),
-   NVSVM_CASE(non_boolean_nouveau_svm_is_a_named_error),
-   NVSVM_CASE(non_drm_fd_leaves_caps_false_with_the_kernel_reason),
-   NVSVM_CASE(migrate_with_svm_off_fails_every_range_loudly),
-   NVSVM_CASE(atomic_range_check_names_shared_memory_before_the_gpu_would),
-   NVSVM_CASE(atomic_range_check_accepts_malloc_memory),
-)
+TEST_HARNESS_MAIN

@@ -9,7 +9,7 @@
 #include <sched.h>
 
 #include "kt_common.h"
-#include "nvsvm/nvsvm_pingpong.h"
+#include "nvsvm_pingpong.h"
 
 struct kt_ctx {
    struct kt_kernel k;

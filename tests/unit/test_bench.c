@@ -8,11 +8,11 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "nvsvm/nvsvm_bench.h"
-#include "nvsvm_test.h"
+#include "nvsvm_bench.h"
+#include "harness.h"
 
 /* The workload makes exactly the VMAs it asks for, plus its probe page. */
-NVSVM_TEST(range_cost_adds_exactly_the_mappings_asked_for)
+TEST(range_cost_adds_exactly_the_mappings_asked_for)
 {
    struct nvsvm_bench_range_params p = { .mappings = 300, .calls = 5 };
    struct nvsvm_bench_range_result r;
@@ -24,7 +24,7 @@ NVSVM_TEST(range_cost_adds_exactly_the_mappings_asked_for)
 }
 
 /* The probe above the new mappings has all of them below it. */
-NVSVM_TEST(range_cost_high_probe_reads_past_every_new_mapping)
+TEST(range_cost_high_probe_reads_past_every_new_mapping)
 {
    struct nvsvm_bench_range_params p = { .mappings = 300, .calls = 5 };
    struct nvsvm_bench_range_result r;
@@ -53,7 +53,7 @@ all_unmapped(uint64_t addr, uint64_t len)
  * region are gone (mincore says ENOMEM), checked page by page because
  * the sanitizers' own allocator makes mapping counts drift.
  */
-NVSVM_TEST(range_cost_unmaps_everything_it_mapped)
+TEST(range_cost_unmaps_everything_it_mapped)
 {
    struct nvsvm_bench_range_params p = { .mappings = 300, .calls = 5 };
    struct nvsvm_bench_range_result r;
@@ -65,7 +65,7 @@ NVSVM_TEST(range_cost_unmaps_everything_it_mapped)
    ASSERT_TRUE(all_unmapped(r.many_high.addr & ~4095ull, 4096));
 }
 
-NVSVM_TEST(range_cost_refuses_bad_params)
+TEST(range_cost_refuses_bad_params)
 {
    struct nvsvm_bench_range_params p = { .mappings = 10, .calls = 0 };
    struct nvsvm_bench_range_result r;
@@ -78,9 +78,4 @@ NVSVM_TEST(range_cost_refuses_bad_params)
    ASSERT_EQ(nvsvm_bench_range_cost(&p, NULL), -EINVAL);
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(range_cost_adds_exactly_the_mappings_asked_for),
-   NVSVM_CASE(range_cost_high_probe_reads_past_every_new_mapping),
-   NVSVM_CASE(range_cost_unmaps_everything_it_mapped),
-   NVSVM_CASE(range_cost_refuses_bad_params),
-)
+TEST_HARNESS_MAIN

@@ -7,10 +7,10 @@
 #include <errno.h>
 
 #include <xf86drm.h>
-#include <nouveau_drm.h>
+#include "drm-uapi/nouveau_drm.h"
 
 #include "nvsvm/nvsvm.h"
-#include "nvsvm_test.h"
+#include "harness.h"
 #include "nvsvm_test_dev.h"
 
 #define VA 0x7f0000000000ull
@@ -30,7 +30,7 @@ migrate_req(uint64_t start, uint64_t end)
    return r;
 }
 
-NVSVM_TEST(migrate_to_vram_sets_target_bit_47_and_nothing_else)
+TEST(migrate_to_vram_sets_target_bit_47_and_nothing_else)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 0x10000);
    struct drm_nouveau_svm_bind b;
@@ -39,7 +39,7 @@ NVSVM_TEST(migrate_to_vram_sets_target_bit_47_and_nothing_else)
    ASSERT_U64_EQ(b.header, 1ull << 47);
 }
 
-NVSVM_TEST(range_fields_are_copied_and_npages_counts_pages)
+TEST(range_fields_are_copied_and_npages_counts_pages)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 0x10000);
    struct drm_nouveau_svm_bind b;
@@ -50,7 +50,7 @@ NVSVM_TEST(range_fields_are_copied_and_npages_counts_pages)
    ASSERT_U64_EQ(b.npages, 16);
 }
 
-NVSVM_TEST(stride_result_and_reserved_fields_are_zeroed)
+TEST(stride_result_and_reserved_fields_are_zeroed)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
    struct drm_nouveau_svm_bind b;
@@ -64,7 +64,7 @@ NVSVM_TEST(stride_result_and_reserved_fields_are_zeroed)
    ASSERT_U64_EQ(b.npages, 1);
 }
 
-NVSVM_TEST(priority_lands_in_bits_8_to_15)
+TEST(priority_lands_in_bits_8_to_15)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
    struct drm_nouveau_svm_bind b;
@@ -74,7 +74,7 @@ NVSVM_TEST(priority_lands_in_bits_8_to_15)
    ASSERT_U64_EQ(b.header, (1ull << 47) | (0xa5ull << 8));
 }
 
-NVSVM_TEST(highest_priority_keeps_header_within_valid_mask)
+TEST(highest_priority_keeps_header_within_valid_mask)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
    struct drm_nouveau_svm_bind b;
@@ -84,7 +84,7 @@ NVSVM_TEST(highest_priority_keeps_header_within_valid_mask)
    ASSERT_U64_EQ(b.header & ~NOUVEAU_SVM_BIND_VALID_MASK, 0);
 }
 
-NVSVM_TEST(empty_range_is_refused)
+TEST(empty_range_is_refused)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA);
    struct drm_nouveau_svm_bind b;
@@ -92,7 +92,7 @@ NVSVM_TEST(empty_range_is_refused)
    ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_EMPTY);
 }
 
-NVSVM_TEST(reversed_range_is_refused)
+TEST(reversed_range_is_refused)
 {
    struct nvsvm_bind_req req = migrate_req(VA + 8192, VA);
    struct drm_nouveau_svm_bind b;
@@ -100,7 +100,7 @@ NVSVM_TEST(reversed_range_is_refused)
    ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_EMPTY);
 }
 
-NVSVM_TEST(unaligned_start_is_refused)
+TEST(unaligned_start_is_refused)
 {
    struct nvsvm_bind_req req = migrate_req(VA + 8, VA + 8192);
    struct drm_nouveau_svm_bind b;
@@ -108,7 +108,7 @@ NVSVM_TEST(unaligned_start_is_refused)
    ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_UNALIGNED);
 }
 
-NVSVM_TEST(unaligned_end_is_refused)
+TEST(unaligned_end_is_refused)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 100);
    struct drm_nouveau_svm_bind b;
@@ -116,7 +116,7 @@ NVSVM_TEST(unaligned_end_is_refused)
    ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_UNALIGNED);
 }
 
-NVSVM_TEST(unknown_command_is_refused)
+TEST(unknown_command_is_refused)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
    struct drm_nouveau_svm_bind b;
@@ -126,7 +126,7 @@ NVSVM_TEST(unknown_command_is_refused)
 }
 
 /* What Mesa sends for to-host today; the kernel rejects it. */
-NVSVM_TEST(target_zero_for_host_is_refused)
+TEST(target_zero_for_host_is_refused)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
    struct drm_nouveau_svm_bind b;
@@ -135,7 +135,7 @@ NVSVM_TEST(target_zero_for_host_is_refused)
    ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_TARGET);
 }
 
-NVSVM_TEST(unknown_target_is_refused)
+TEST(unknown_target_is_refused)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
    struct drm_nouveau_svm_bind b;
@@ -144,7 +144,7 @@ NVSVM_TEST(unknown_target_is_refused)
    ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_TARGET);
 }
 
-NVSVM_TEST(priority_over_8_bits_is_refused)
+TEST(priority_over_8_bits_is_refused)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
    struct drm_nouveau_svm_bind b;
@@ -153,7 +153,7 @@ NVSVM_TEST(priority_over_8_bits_is_refused)
    ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_PRIORITY);
 }
 
-NVSVM_TEST(nonzero_stride_is_refused)
+TEST(nonzero_stride_is_refused)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
    struct drm_nouveau_svm_bind b;
@@ -162,7 +162,7 @@ NVSVM_TEST(nonzero_stride_is_refused)
    ASSERT_EQ(nvsvm_bind_encode(&req, &b), -NVSVM_E_BIND_STRIDE);
 }
 
-NVSVM_TEST(null_arguments_are_einval)
+TEST(null_arguments_are_einval)
 {
    struct nvsvm_bind_req req = migrate_req(VA, VA + 4096);
    struct drm_nouveau_svm_bind b;
@@ -171,7 +171,7 @@ NVSVM_TEST(null_arguments_are_einval)
    ASSERT_EQ(nvsvm_bind_encode(&req, NULL), -EINVAL);
 }
 
-NVSVM_TEST(migrate_to_device_before_svm_init_is_refused)
+TEST(migrate_to_device_before_svm_init_is_refused)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    static char buf[8192];
@@ -184,7 +184,7 @@ NVSVM_TEST(migrate_to_device_before_svm_init_is_refused)
 }
 
 /* The ioctl reaches the kernel and its error comes back, not dropped. */
-NVSVM_TEST(migrate_to_device_returns_the_kernel_error)
+TEST(migrate_to_device_returns_the_kernel_error)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    static char buf[8192];
@@ -199,7 +199,7 @@ NVSVM_TEST(migrate_to_device_returns_the_kernel_error)
    ASSERT_U64_EQ(migrated, 12345);
 }
 
-NVSVM_TEST(migrate_to_device_of_zero_bytes_is_empty)
+TEST(migrate_to_device_of_zero_bytes_is_empty)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    static char buf[16];
@@ -211,23 +211,4 @@ NVSVM_TEST(migrate_to_device_of_zero_bytes_is_empty)
    ASSERT_EQ(ret, -NVSVM_E_BIND_EMPTY);
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(migrate_to_vram_sets_target_bit_47_and_nothing_else),
-   NVSVM_CASE(range_fields_are_copied_and_npages_counts_pages),
-   NVSVM_CASE(stride_result_and_reserved_fields_are_zeroed),
-   NVSVM_CASE(priority_lands_in_bits_8_to_15),
-   NVSVM_CASE(highest_priority_keeps_header_within_valid_mask),
-   NVSVM_CASE(empty_range_is_refused),
-   NVSVM_CASE(reversed_range_is_refused),
-   NVSVM_CASE(unaligned_start_is_refused),
-   NVSVM_CASE(unaligned_end_is_refused),
-   NVSVM_CASE(unknown_command_is_refused),
-   NVSVM_CASE(target_zero_for_host_is_refused),
-   NVSVM_CASE(unknown_target_is_refused),
-   NVSVM_CASE(priority_over_8_bits_is_refused),
-   NVSVM_CASE(nonzero_stride_is_refused),
-   NVSVM_CASE(null_arguments_are_einval),
-   NVSVM_CASE(migrate_to_device_before_svm_init_is_refused),
-   NVSVM_CASE(migrate_to_device_returns_the_kernel_error),
-   NVSVM_CASE(migrate_to_device_of_zero_bytes_is_empty),
-)
+TEST_HARNESS_MAIN

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 
 #include "nvsvm/nvsvm.h"
-#include "nvsvm_test.h"
+#include "harness.h"
 #include "nvsvm_test_dev.h"
 
-NVSVM_TEST(open_of_a_missing_path_is_enoent)
+TEST(open_of_a_missing_path_is_enoent)
 {
    struct nvsvm_device *dev = (void *)1;
 
@@ -21,7 +21,7 @@ NVSVM_TEST(open_of_a_missing_path_is_enoent)
    ASSERT_TRUE(dev == NULL);
 }
 
-NVSVM_TEST(open_of_a_non_drm_char_device_is_not_supported)
+TEST(open_of_a_non_drm_char_device_is_not_supported)
 {
    struct nvsvm_device *dev;
 
@@ -29,7 +29,7 @@ NVSVM_TEST(open_of_a_non_drm_char_device_is_not_supported)
    ASSERT_TRUE(dev == NULL);
 }
 
-NVSVM_TEST(open_of_a_regular_file_is_not_supported)
+TEST(open_of_a_regular_file_is_not_supported)
 {
    char path[] = "/tmp/nvsvm-dev-XXXXXX";
    struct nvsvm_device *dev;
@@ -57,7 +57,7 @@ count_render_nodes(void)
    return n;
 }
 
-NVSVM_TEST(enumerate_counts_every_render_node)
+TEST(enumerate_counts_every_render_node)
 {
    unsigned count = 12345;
 
@@ -65,7 +65,7 @@ NVSVM_TEST(enumerate_counts_every_render_node)
    ASSERT_EQ(count, count_render_nodes());
 }
 
-NVSVM_TEST(enumerate_without_a_count_is_einval)
+TEST(enumerate_without_a_count_is_einval)
 {
    struct nvsvm_drm_node n;
 
@@ -73,7 +73,7 @@ NVSVM_TEST(enumerate_without_a_count_is_einval)
    ASSERT_EQ(nvsvm_drm_enumerate(NULL, 1, (unsigned[]){ 0 }), -EINVAL);
 }
 
-NVSVM_TEST(default_open_without_nouveau_or_vsvm_is_enodev)
+TEST(default_open_without_nouveau_or_vsvm_is_enodev)
 {
    struct nvsvm_drm_node nodes[16];
    struct nvsvm_device *dev;
@@ -89,7 +89,7 @@ NVSVM_TEST(default_open_without_nouveau_or_vsvm_is_enodev)
    ASSERT_EQ(nvsvm_device_open(NULL, &dev), -ENODEV);
 }
 
-NVSVM_TEST(open_fd_refuses_a_closed_fd)
+TEST(open_fd_refuses_a_closed_fd)
 {
    struct nvsvm_device *dev;
    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -100,7 +100,7 @@ NVSVM_TEST(open_fd_refuses_a_closed_fd)
    ASSERT_EQ(nvsvm_device_open_fd(-1, &dev), -EBADF);
 }
 
-NVSVM_TEST(open_fd_leaves_the_callers_fd_open_on_failure)
+TEST(open_fd_leaves_the_callers_fd_open_on_failure)
 {
    struct nvsvm_device *dev;
    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -114,7 +114,7 @@ NVSVM_TEST(open_fd_leaves_the_callers_fd_open_on_failure)
    ASSERT_TRUE(still_open);
 }
 
-NVSVM_TEST(null_out_pointers_are_einval)
+TEST(null_out_pointers_are_einval)
 {
    struct nvsvm_device_info info;
 
@@ -125,7 +125,7 @@ NVSVM_TEST(null_out_pointers_are_einval)
    nvsvm_device_close(NULL);
 }
 
-NVSVM_TEST(device_ops_nouveau_lacks_are_not_supported)
+TEST(device_ops_nouveau_lacks_are_not_supported)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    static _Alignas(4096) char buf[2 * 4096];
@@ -144,7 +144,7 @@ NVSVM_TEST(device_ops_nouveau_lacks_are_not_supported)
    ASSERT_EQ(r4, -NVSVM_E_NOT_SUPPORTED);
 }
 
-NVSVM_TEST(device_ops_refuse_unaligned_ranges_before_the_backend)
+TEST(device_ops_refuse_unaligned_ranges_before_the_backend)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    static _Alignas(4096) char buf[2 * 4096];
@@ -158,7 +158,7 @@ NVSVM_TEST(device_ops_refuse_unaligned_ranges_before_the_backend)
    ASSERT_EQ(r2, -NVSVM_E_UNALIGNED);
 }
 
-NVSVM_TEST(env_sizes_accept_suffixes_and_hex)
+TEST(env_sizes_accept_suffixes_and_hex)
 {
    uint64_t v = 0;
 
@@ -174,7 +174,7 @@ NVSVM_TEST(env_sizes_accept_suffixes_and_hex)
    unsetenv("NVSVM_TEST_SIZE");
 }
 
-NVSVM_TEST(env_sizes_refuse_garbage_and_overflow)
+TEST(env_sizes_refuse_garbage_and_overflow)
 {
    uint64_t v = 77;
 
@@ -190,7 +190,7 @@ NVSVM_TEST(env_sizes_refuse_garbage_and_overflow)
    ASSERT_U64_EQ(v, 77);
 }
 
-NVSVM_TEST(backend_kinds_have_names)
+TEST(backend_kinds_have_names)
 {
    ASSERT_STREQ(nvsvm_backend_name(NVSVM_BACKEND_NOUVEAU), "nouveau");
    ASSERT_STREQ(nvsvm_backend_name(NVSVM_BACKEND_VSVM), "vsvm");
@@ -198,7 +198,7 @@ NVSVM_TEST(backend_kinds_have_names)
    ASSERT_STREQ(nvsvm_backend_name(NVSVM_BACKEND_NONE), "none");
 }
 
-NVSVM_TEST(chipsets_map_to_their_family)
+TEST(chipsets_map_to_their_family)
 {
    ASSERT_STREQ(nvsvm_chipset_family(0x134), "Pascal");
    ASSERT_STREQ(nvsvm_chipset_family(0x130), "Pascal");
@@ -210,20 +210,4 @@ NVSVM_TEST(chipsets_map_to_their_family)
    ASSERT_STREQ(nvsvm_chipset_family(0xfff), "unknown");
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(open_of_a_missing_path_is_enoent),
-   NVSVM_CASE(open_of_a_non_drm_char_device_is_not_supported),
-   NVSVM_CASE(open_of_a_regular_file_is_not_supported),
-   NVSVM_CASE(enumerate_counts_every_render_node),
-   NVSVM_CASE(enumerate_without_a_count_is_einval),
-   NVSVM_CASE(default_open_without_nouveau_or_vsvm_is_enodev),
-   NVSVM_CASE(open_fd_refuses_a_closed_fd),
-   NVSVM_CASE(open_fd_leaves_the_callers_fd_open_on_failure),
-   NVSVM_CASE(null_out_pointers_are_einval),
-   NVSVM_CASE(device_ops_nouveau_lacks_are_not_supported),
-   NVSVM_CASE(device_ops_refuse_unaligned_ranges_before_the_backend),
-   NVSVM_CASE(env_sizes_accept_suffixes_and_hex),
-   NVSVM_CASE(env_sizes_refuse_garbage_and_overflow),
-   NVSVM_CASE(backend_kinds_have_names),
-   NVSVM_CASE(chipsets_map_to_their_family),
-)
+TEST_HARNESS_MAIN

@@ -4,9 +4,9 @@
 #include <errno.h>
 
 #include "nvsvm/nvsvm.h"
-#include "nvsvm_test.h"
+#include "harness.h"
 
-NVSVM_TEST(every_own_error_has_a_name_and_reason)
+TEST(every_own_error_has_a_name_and_reason)
 {
    for (int e = NVSVM_E_BASE + 1; e < NVSVM_E_LAST; e++) {
       ASSERT_TRUE(strncmp(nvsvm_error_name(-e), "NVSVM_E_", 8) == 0);
@@ -14,14 +14,14 @@ NVSVM_TEST(every_own_error_has_a_name_and_reason)
    }
 }
 
-NVSVM_TEST(errno_values_keep_their_libc_names)
+TEST(errno_values_keep_their_libc_names)
 {
    ASSERT_STREQ(nvsvm_error_name(-ENOSYS), "ENOSYS");
    ASSERT_STREQ(nvsvm_error_name(-EBUSY), "EBUSY");
    ASSERT_STREQ(nvsvm_error_name(0), "OK");
 }
 
-NVSVM_TEST(svm_init_errnos_name_the_nouveau_cause)
+TEST(svm_init_errnos_name_the_nouveau_cause)
 {
    ASSERT_TRUE(strstr(nvsvm_svm_init_strerror(-ENOSYS),
                       "CONFIG_DRM_NOUVEAU_SVM") != NULL);
@@ -31,8 +31,4 @@ NVSVM_TEST(svm_init_errnos_name_the_nouveau_cause)
    ASSERT_TRUE(strstr(nvsvm_svm_init_strerror(-EINVAL), "VA space") != NULL);
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(every_own_error_has_a_name_and_reason),
-   NVSVM_CASE(errno_values_keep_their_libc_names),
-   NVSVM_CASE(svm_init_errnos_name_the_nouveau_cause),
-)
+TEST_HARNESS_MAIN

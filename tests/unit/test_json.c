@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "nvsvm_json.h"
-#include "nvsvm_test.h"
+#include "harness.h"
 
 /* Run fn over a memstream and compare the text it wrote. */
 #define EXPECT_JSON(want, ...)                                       \
@@ -28,24 +28,24 @@
       ASSERT_TRUE(_same);                                            \
    } while (0)
 
-NVSVM_TEST(quotes_and_backslashes_are_escaped)
+TEST(quotes_and_backslashes_are_escaped)
 {
    EXPECT_JSON("\"a\\\"b\\\\c\"",
                nvsvm_json_string(&j, NULL, "a\"b\\c"));
 }
 
-NVSVM_TEST(control_and_non_ascii_bytes_become_unicode_escapes)
+TEST(control_and_non_ascii_bytes_become_unicode_escapes)
 {
    EXPECT_JSON("\"x\\n\\t\\u0001\\u00ff\\u007f\"",
                nvsvm_json_string(&j, NULL, "x\n\t\x01\xff\x7f"));
 }
 
-NVSVM_TEST(null_string_is_json_null)
+TEST(null_string_is_json_null)
 {
    EXPECT_JSON("null", nvsvm_json_string(&j, NULL, NULL));
 }
 
-NVSVM_TEST(empty_containers_close_on_the_same_line)
+TEST(empty_containers_close_on_the_same_line)
 {
    EXPECT_JSON("{\n  \"a\": [],\n  \"o\": {}\n}\n",
                nvsvm_json_object_begin(&j, NULL);
@@ -56,7 +56,7 @@ NVSVM_TEST(empty_containers_close_on_the_same_line)
                nvsvm_json_object_end(&j));
 }
 
-NVSVM_TEST(members_are_comma_separated_with_typed_values)
+TEST(members_are_comma_separated_with_typed_values)
 {
    EXPECT_JSON("{\n  \"b\": true,\n  \"i\": -38,\n"
                "  \"u\": 18446744073709551615,\n  \"n\": null,\n"
@@ -73,7 +73,7 @@ NVSVM_TEST(members_are_comma_separated_with_typed_values)
                nvsvm_json_object_end(&j));
 }
 
-NVSVM_TEST(keys_are_escaped_like_values)
+TEST(keys_are_escaped_like_values)
 {
    EXPECT_JSON("{\n  \"k\\\"\": 1\n}\n",
                nvsvm_json_object_begin(&j, NULL);
@@ -81,11 +81,4 @@ NVSVM_TEST(keys_are_escaped_like_values)
                nvsvm_json_object_end(&j));
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(quotes_and_backslashes_are_escaped),
-   NVSVM_CASE(control_and_non_ascii_bytes_become_unicode_escapes),
-   NVSVM_CASE(null_string_is_json_null),
-   NVSVM_CASE(empty_containers_close_on_the_same_line),
-   NVSVM_CASE(members_are_comma_separated_with_typed_values),
-   NVSVM_CASE(keys_are_escaped_like_values),
-)
+TEST_HARNESS_MAIN

@@ -11,7 +11,7 @@
 
 #include "nvsvm_maps.h"
 #include "nvsvm_priv.h"
-#include "nvsvm_test.h"
+#include "harness.h"
 
 static int
 parse(const char *line, struct nvsvm_vma *v)
@@ -19,7 +19,7 @@ parse(const char *line, struct nvsvm_vma *v)
    return nvsvm_maps_parse_line(line, strlen(line), v);
 }
 
-NVSVM_TEST(anonymous_line_has_addresses_perms_and_no_name)
+TEST(anonymous_line_has_addresses_perms_and_no_name)
 {
    struct nvsvm_vma v;
 
@@ -32,7 +32,7 @@ NVSVM_TEST(anonymous_line_has_addresses_perms_and_no_name)
    ASSERT_EQ(v.name_len, 0);
 }
 
-NVSVM_TEST(file_line_has_offset_device_inode_and_padded_name)
+TEST(file_line_has_offset_device_inode_and_padded_name)
 {
    struct nvsvm_vma v;
 
@@ -47,7 +47,7 @@ NVSVM_TEST(file_line_has_offset_device_inode_and_padded_name)
    ASSERT_TRUE(memcmp(v.name, "/usr/lib/x.so", v.name_len) == 0);
 }
 
-NVSVM_TEST(name_keeps_its_spaces_and_deleted_suffix)
+TEST(name_keeps_its_spaces_and_deleted_suffix)
 {
    struct nvsvm_vma v;
    const char *want = "/tmp/a b (deleted)";
@@ -58,7 +58,7 @@ NVSVM_TEST(name_keeps_its_spaces_and_deleted_suffix)
    ASSERT_TRUE(memcmp(v.name, want, v.name_len) == 0);
 }
 
-NVSVM_TEST(line_without_name_field_parses)
+TEST(line_without_name_field_parses)
 {
    struct nvsvm_vma v;
 
@@ -67,7 +67,7 @@ NVSVM_TEST(line_without_name_field_parses)
    ASSERT_EQ(v.name_len, 0);
 }
 
-NVSVM_TEST(every_truncation_of_a_line_before_its_inode_is_refused)
+TEST(every_truncation_of_a_line_before_its_inode_is_refused)
 {
    const char *line = "7f00-7f10 rw-p 00000000 00:00 0";
    struct nvsvm_vma v;
@@ -84,7 +84,7 @@ NVSVM_TEST(every_truncation_of_a_line_before_its_inode_is_refused)
    }
 }
 
-NVSVM_TEST(start_not_below_end_is_refused)
+TEST(start_not_below_end_is_refused)
 {
    struct nvsvm_vma v;
 
@@ -92,7 +92,7 @@ NVSVM_TEST(start_not_below_end_is_refused)
    ASSERT_EQ(parse("3000-2000 rw-p 00000000 00:00 0", &v), -NVSVM_E_PARSE);
 }
 
-NVSVM_TEST(address_wider_than_64_bits_is_refused)
+TEST(address_wider_than_64_bits_is_refused)
 {
    struct nvsvm_vma v;
 
@@ -100,7 +100,7 @@ NVSVM_TEST(address_wider_than_64_bits_is_refused)
              -NVSVM_E_PARSE);
 }
 
-NVSVM_TEST(unknown_permission_letter_is_refused)
+TEST(unknown_permission_letter_is_refused)
 {
    struct nvsvm_vma v;
 
@@ -108,7 +108,7 @@ NVSVM_TEST(unknown_permission_letter_is_refused)
    ASSERT_EQ(parse("1000-2000 rw-q 00000000 00:00 0", &v), -NVSVM_E_PARSE);
 }
 
-NVSVM_TEST(inode_overflow_is_refused)
+TEST(inode_overflow_is_refused)
 {
    struct nvsvm_vma v;
 
@@ -116,7 +116,7 @@ NVSVM_TEST(inode_overflow_is_refused)
              -NVSVM_E_PARSE);
 }
 
-NVSVM_TEST(iteration_skips_blank_lines_and_steps_over_bad_ones)
+TEST(iteration_skips_blank_lines_and_steps_over_bad_ones)
 {
    const char *buf = "1000-2000 rw-p 0 00:00 0\n"
                      "\n"
@@ -134,7 +134,7 @@ NVSVM_TEST(iteration_skips_blank_lines_and_steps_over_bad_ones)
    ASSERT_EQ(nvsvm_maps_next(buf, len, &pos, &v), 0);
 }
 
-NVSVM_TEST(vmflags_codes_map_to_their_bits)
+TEST(vmflags_codes_map_to_their_bits)
 {
    const char *s = "rd wr mr mw me sh ht io pf hg nh lo dd mm ac";
    uint32_t f = nvsvm_vmflags_parse(s, strlen(s));
@@ -144,7 +144,7 @@ NVSVM_TEST(vmflags_codes_map_to_their_bits)
                 NVSVM_VMF_MR | NVSVM_VMF_MW | NVSVM_VMF_DD | NVSVM_VMF_MM);
 }
 
-NVSVM_TEST(vmflags_ignore_unknown_and_malformed_tokens)
+TEST(vmflags_ignore_unknown_and_malformed_tokens)
 {
    const char *s = "zz shx s h  ht ";
 
@@ -161,7 +161,7 @@ static const char smaps_two[] =
    "Size:                  4 kB\n"
    "VmFlags: rd wr sh mr mw me ms \n";
 
-NVSVM_TEST(smaps_block_yields_anon_huge_pages_thp_eligible_and_vmflags)
+TEST(smaps_block_yields_anon_huge_pages_thp_eligible_and_vmflags)
 {
    struct nvsvm_smaps_fields f;
    struct nvsvm_vma v;
@@ -177,7 +177,7 @@ NVSVM_TEST(smaps_block_yields_anon_huge_pages_thp_eligible_and_vmflags)
                         NVSVM_VMF_HG);
 }
 
-NVSVM_TEST(smaps_second_block_starts_fresh)
+TEST(smaps_second_block_starts_fresh)
 {
    struct nvsvm_smaps_fields f;
    struct nvsvm_vma v;
@@ -192,7 +192,7 @@ NVSVM_TEST(smaps_second_block_starts_fresh)
    ASSERT_EQ(nvsvm_smaps_next(smaps_two, len, &pos, &v, &f), 0);
 }
 
-NVSVM_TEST(smaps_thp_eligible_other_than_0_or_1_is_refused)
+TEST(smaps_thp_eligible_other_than_0_or_1_is_refused)
 {
    const char *buf = "1000-2000 rw-p 0 00:00 0\nTHPeligible: 7\n";
    struct nvsvm_smaps_fields f;
@@ -203,7 +203,7 @@ NVSVM_TEST(smaps_thp_eligible_other_than_0_or_1_is_refused)
              -NVSVM_E_PARSE);
 }
 
-NVSVM_TEST(null_buffers_are_einval)
+TEST(null_buffers_are_einval)
 {
    struct nvsvm_smaps_fields f;
    struct nvsvm_vma v;
@@ -217,7 +217,7 @@ NVSVM_TEST(null_buffers_are_einval)
 }
 
 /* The reader stops at the first mapping at or above stop. */
-NVSVM_TEST(reader_stops_before_the_first_mapping_past_stop)
+TEST(reader_stops_before_the_first_mapping_past_stop)
 {
    char *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -240,7 +240,7 @@ NVSVM_TEST(reader_stops_before_the_first_mapping_past_stop)
    ASSERT_U64_EQ(last, (uintptr_t)p + 4096);
 }
 
-NVSVM_TEST(reader_without_stop_reads_every_mapping)
+TEST(reader_without_stop_reads_every_mapping)
 {
    struct nvsvm_vma v;
    size_t len, pos = 0;
@@ -260,7 +260,7 @@ NVSVM_TEST(reader_without_stop_reads_every_mapping)
    ASSERT_GT(n, 3);
 }
 
-NVSVM_TEST(reader_of_a_missing_file_returns_enoent)
+TEST(reader_of_a_missing_file_returns_enoent)
 {
    char *buf;
    size_t len;
@@ -275,7 +275,7 @@ mode(const char *s)
    return nvsvm_thp_mode_parse(s, strlen(s));
 }
 
-NVSVM_TEST(thp_mode_is_the_bracketed_word)
+TEST(thp_mode_is_the_bracketed_word)
 {
    ASSERT_EQ(mode("always [madvise] never\n"), NVSVM_THP_MADVISE);
    ASSERT_EQ(mode("[always] madvise never"), NVSVM_THP_ALWAYS);
@@ -283,7 +283,7 @@ NVSVM_TEST(thp_mode_is_the_bracketed_word)
    ASSERT_EQ(mode("always [inherit] madvise never\n"), NVSVM_THP_INHERIT);
 }
 
-NVSVM_TEST(thp_mode_without_one_known_bracketed_word_is_refused)
+TEST(thp_mode_without_one_known_bracketed_word_is_refused)
 {
    ASSERT_EQ(mode("always madvise never\n"), -NVSVM_E_PARSE);
    ASSERT_EQ(mode("[always] [never]"), -NVSVM_E_PARSE);
@@ -300,7 +300,7 @@ static const char status_text[] =
    "VmLck:\t      12 kB\n"
    "VmPin:\t       0 kB\n";
 
-NVSVM_TEST(status_field_reads_its_kilobytes)
+TEST(status_field_reads_its_kilobytes)
 {
    uint64_t kb = 99;
 
@@ -312,7 +312,7 @@ NVSVM_TEST(status_field_reads_its_kilobytes)
    ASSERT_U64_EQ(kb, 0);
 }
 
-NVSVM_TEST(status_field_absent_or_malformed_is_named)
+TEST(status_field_absent_or_malformed_is_named)
 {
    static const char bad[] = "VmLck:\t  12 MB\nVmPin:\t kB\n";
    uint64_t kb;
@@ -328,7 +328,7 @@ NVSVM_TEST(status_field_absent_or_malformed_is_named)
              -NVSVM_E_PARSE);
 }
 
-NVSVM_TEST(this_process_status_has_vmlck)
+TEST(this_process_status_has_vmlck)
 {
    char buf[8192];
    uint64_t kb = UINT64_MAX;
@@ -341,7 +341,7 @@ NVSVM_TEST(this_process_status_has_vmlck)
    ASSERT_TRUE(kb != UINT64_MAX);
 }
 
-NVSVM_TEST(small_reader_refuses_a_file_that_does_not_fit)
+TEST(small_reader_refuses_a_file_that_does_not_fit)
 {
    char buf[16];
    size_t len;
@@ -352,30 +352,4 @@ NVSVM_TEST(small_reader_refuses_a_file_that_does_not_fit)
              -ENOENT);
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(anonymous_line_has_addresses_perms_and_no_name),
-   NVSVM_CASE(file_line_has_offset_device_inode_and_padded_name),
-   NVSVM_CASE(name_keeps_its_spaces_and_deleted_suffix),
-   NVSVM_CASE(line_without_name_field_parses),
-   NVSVM_CASE(every_truncation_of_a_line_before_its_inode_is_refused),
-   NVSVM_CASE(start_not_below_end_is_refused),
-   NVSVM_CASE(address_wider_than_64_bits_is_refused),
-   NVSVM_CASE(unknown_permission_letter_is_refused),
-   NVSVM_CASE(inode_overflow_is_refused),
-   NVSVM_CASE(iteration_skips_blank_lines_and_steps_over_bad_ones),
-   NVSVM_CASE(vmflags_codes_map_to_their_bits),
-   NVSVM_CASE(vmflags_ignore_unknown_and_malformed_tokens),
-   NVSVM_CASE(smaps_block_yields_anon_huge_pages_thp_eligible_and_vmflags),
-   NVSVM_CASE(smaps_second_block_starts_fresh),
-   NVSVM_CASE(smaps_thp_eligible_other_than_0_or_1_is_refused),
-   NVSVM_CASE(null_buffers_are_einval),
-   NVSVM_CASE(reader_stops_before_the_first_mapping_past_stop),
-   NVSVM_CASE(reader_without_stop_reads_every_mapping),
-   NVSVM_CASE(reader_of_a_missing_file_returns_enoent),
-   NVSVM_CASE(thp_mode_is_the_bracketed_word),
-   NVSVM_CASE(thp_mode_without_one_known_bracketed_word_is_refused),
-   NVSVM_CASE(status_field_reads_its_kilobytes),
-   NVSVM_CASE(status_field_absent_or_malformed_is_named),
-   NVSVM_CASE(this_process_status_has_vmlck),
-   NVSVM_CASE(small_reader_refuses_a_file_that_does_not_fit),
-)
+TEST_HARNESS_MAIN

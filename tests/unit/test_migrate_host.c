@@ -10,10 +10,30 @@
 #include <sys/mman.h>
 
 #include "nvsvm/nvsvm.h"
-#include "nvsvm_test.h"
+#include "harness.h"
 #include "nvsvm_test_dev.h"
 
 #define PG 4096u
+
+/*
+ * A device on the real nouveau backend over /dev/null: its ioctls fail
+ * for real, and migrating to host never needs one.
+ */
+FIXTURE(devnull)
+{
+   struct nvsvm_device *dev;
+};
+
+FIXTURE_SETUP(devnull)
+{
+   self->dev = nvsvm_test_devnull_nouveau();
+   ASSERT_TRUE(self->dev != NULL);
+}
+
+FIXTURE_TEARDOWN(devnull)
+{
+   nvsvm_device_close(self->dev);
+}
 
 static unsigned
 resident_pages(void *p, size_t len)
@@ -37,9 +57,9 @@ fresh(size_t len)
    return p == MAP_FAILED ? NULL : p;
 }
 
-NVSVM_TEST(untouched_pages_are_faulted_in)
+TEST_F(devnull, untouched_pages_are_faulted_in)
 {
-   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   struct nvsvm_device *dev = self->dev;
    char *p = fresh(8 * PG);
    unsigned before, after;
    int ret;
@@ -49,15 +69,14 @@ NVSVM_TEST(untouched_pages_are_faulted_in)
    ret = nvsvm_migrate_to_host(dev, p, 8 * PG, 0);
    after = resident_pages(p, 8 * PG);
    munmap(p, 8 * PG);
-   nvsvm_device_close(dev);
    ASSERT_EQ(ret, 0);
    ASSERT_EQ(before, 0);
    ASSERT_EQ(after, 8);
 }
 
-NVSVM_TEST(fault_in_keeps_every_byte)
+TEST_F(devnull, fault_in_keeps_every_byte)
 {
-   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   struct nvsvm_device *dev = self->dev;
    char *p = fresh(4 * PG);
    int ret;
 
@@ -65,7 +84,6 @@ NVSVM_TEST(fault_in_keeps_every_byte)
    for (unsigned i = 0; i < 4 * PG; i++)
       p[i] = (char)(i * 7 + 3);
    ret = nvsvm_migrate_to_host(dev, p, 4 * PG, 0);
-   nvsvm_device_close(dev);
    ASSERT_EQ(ret, 0);
    for (unsigned i = 0; i < 4 * PG; i++) {
       if (p[i] != (char)(i * 7 + 3)) {
@@ -95,9 +113,9 @@ writer_main(void *arg)
 }
 
 /* The CAS touch never stores a stale value over a concurrent writer. */
-NVSVM_TEST(fault_in_loses_no_concurrent_increment)
+TEST_F(devnull, fault_in_loses_no_concurrent_increment)
 {
-   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   struct nvsvm_device *dev = self->dev;
    char *p = fresh(PG);
    struct writer w = { 0 };
    pthread_t th;
@@ -113,14 +131,13 @@ NVSVM_TEST(fault_in_loses_no_concurrent_increment)
    pthread_join(th, NULL);
    final = *w.byte;
    munmap(p, PG);
-   nvsvm_device_close(dev);
    ASSERT_EQ(ret, 0);
    ASSERT_EQ(final, (unsigned char)w.writes);
 }
 
-NVSVM_TEST(content_undefined_discards_whole_pages_to_zero)
+TEST_F(devnull, content_undefined_discards_whole_pages_to_zero)
 {
-   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   struct nvsvm_device *dev = self->dev;
    char *p = fresh(4 * PG);
    int ret;
 
@@ -128,7 +145,6 @@ NVSVM_TEST(content_undefined_discards_whole_pages_to_zero)
    memset(p, 0x5a, 4 * PG);
    ret = nvsvm_migrate_to_host(dev, p, 4 * PG,
                                NVSVM_MIGRATE_CONTENT_UNDEFINED);
-   nvsvm_device_close(dev);
    ASSERT_EQ(ret, 0);
    ASSERT_EQ(resident_pages(p, 4 * PG), 0);
    ASSERT_EQ(p[0], 0);
@@ -137,9 +153,9 @@ NVSVM_TEST(content_undefined_discards_whole_pages_to_zero)
 }
 
 /* Bytes outside the caller's range share its edge pages: they stay. */
-NVSVM_TEST(content_undefined_keeps_partial_edge_pages)
+TEST_F(devnull, content_undefined_keeps_partial_edge_pages)
 {
-   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   struct nvsvm_device *dev = self->dev;
    char *p = fresh(4 * PG);
    int ret;
 
@@ -147,7 +163,6 @@ NVSVM_TEST(content_undefined_keeps_partial_edge_pages)
    memset(p, 0x5a, 4 * PG);
    ret = nvsvm_migrate_to_host(dev, p + 100, 3 * PG,
                                NVSVM_MIGRATE_CONTENT_UNDEFINED);
-   nvsvm_device_close(dev);
    ASSERT_EQ(ret, 0);
    ASSERT_EQ(p[0], 0x5a);            /* first page: partial, kept */
    ASSERT_EQ(p[PG + 5], 0);          /* pages 1-2: whole, discarded */
@@ -156,9 +171,9 @@ NVSVM_TEST(content_undefined_keeps_partial_edge_pages)
    munmap(p, 4 * PG);
 }
 
-NVSVM_TEST(read_only_pages_are_faulted_in_by_reading)
+TEST_F(devnull, read_only_pages_are_faulted_in_by_reading)
 {
-   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   struct nvsvm_device *dev = self->dev;
    char *p = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
                   -1, 0);
    int ret;
@@ -166,13 +181,12 @@ NVSVM_TEST(read_only_pages_are_faulted_in_by_reading)
    ASSERT_TRUE(dev && p != MAP_FAILED);
    ret = nvsvm_migrate_to_host(dev, p, 2 * PG, 0);
    munmap(p, 2 * PG);
-   nvsvm_device_close(dev);
    ASSERT_EQ(ret, 0);
 }
 
-NVSVM_TEST(unmapped_range_is_an_error_not_a_crash)
+TEST_F(devnull, unmapped_range_is_an_error_not_a_crash)
 {
-   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   struct nvsvm_device *dev = self->dev;
    char *p = fresh(3 * PG);
    int ret;
 
@@ -180,43 +194,30 @@ NVSVM_TEST(unmapped_range_is_an_error_not_a_crash)
    munmap(p + PG, PG);
    ret = nvsvm_migrate_to_host(dev, p, 3 * PG, 0);
    munmap(p, 3 * PG);
-   nvsvm_device_close(dev);
    ASSERT_EQ(ret, -NVSVM_E_RANGE);
 }
 
-NVSVM_TEST(prot_none_range_is_an_error_not_a_crash)
+TEST_F(devnull, prot_none_range_is_an_error_not_a_crash)
 {
-   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   struct nvsvm_device *dev = self->dev;
    char *p = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
    int ret;
 
    ASSERT_TRUE(dev && p != MAP_FAILED);
    ret = nvsvm_migrate_to_host(dev, p, PG, 0);
    munmap(p, PG);
-   nvsvm_device_close(dev);
    ASSERT_EQ(ret, -NVSVM_E_RANGE);
 }
 
-NVSVM_TEST(unknown_flags_are_einval)
+TEST_F(devnull, unknown_flags_are_einval)
 {
-   struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
+   struct nvsvm_device *dev = self->dev;
    static char buf[PG];
    int ret;
 
    ASSERT_TRUE(dev != NULL);
    ret = nvsvm_migrate_to_host(dev, buf, PG, 1u << 7);
-   nvsvm_device_close(dev);
    ASSERT_EQ(ret, -EINVAL);
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(untouched_pages_are_faulted_in),
-   NVSVM_CASE(fault_in_keeps_every_byte),
-   NVSVM_CASE(fault_in_loses_no_concurrent_increment),
-   NVSVM_CASE(content_undefined_discards_whole_pages_to_zero),
-   NVSVM_CASE(content_undefined_keeps_partial_edge_pages),
-   NVSVM_CASE(read_only_pages_are_faulted_in_by_reading),
-   NVSVM_CASE(unmapped_range_is_an_error_not_a_crash),
-   NVSVM_CASE(prot_none_range_is_an_error_not_a_crash),
-   NVSVM_CASE(unknown_flags_are_einval),
-)
+TEST_HARNESS_MAIN

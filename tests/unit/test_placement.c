@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "nvsvm/nvsvm_placement.h"
-#include "nvsvm_test.h"
+#include "harness.h"
 
 #define PG 4096u
 
@@ -101,7 +101,7 @@ cmp_uptr(const void *a, const void *b)
    return x < y ? -1 : x > y;
 }
 
-NVSVM_TEST(independent_objects_never_share_a_page)
+TEST(independent_objects_never_share_a_page)
 {
    enum { N = 200 };
    struct nvsvm_pool *pool = make_pool(NVSVM_POOL_CHECK_CHUNKS_ONLY, 0);
@@ -121,7 +121,7 @@ NVSVM_TEST(independent_objects_never_share_a_page)
 }
 
 /* Owner 0..G-1: a group; owner G: independent objects. */
-NVSVM_TEST(groups_never_share_a_page_with_each_other_or_objects)
+TEST(groups_never_share_a_page_with_each_other_or_objects)
 {
    enum { G = 8, M = 700, OBJ = 40 };
    struct nvsvm_pool *pool = make_pool(NVSVM_POOL_CHECK_CHUNKS_ONLY, 16);
@@ -154,9 +154,9 @@ NVSVM_TEST(groups_never_share_a_page_with_each_other_or_objects)
    for (unsigned i = 0; i < n; i++) {
       for (unsigned j = i + 1; j < n; j++) {
          if (seen[i].page == seen[j].page && seen[i].owner != seen[j].owner) {
-            NVSVM_FAIL_AT(t, "page 0x%lx held by owners %u and %u",
-                          (unsigned long)seen[i].page, seen[i].owner,
-                          seen[j].owner);
+            MARK_FAIL("page 0x%lx held by owners %u and %u",
+                      (unsigned long)seen[i].page, seen[i].owner,
+                      seen[j].owner);
             free(seen);
             return;
          }
@@ -169,7 +169,7 @@ NVSVM_TEST(groups_never_share_a_page_with_each_other_or_objects)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST(group_members_are_packed_and_aligned)
+TEST(group_members_are_packed_and_aligned)
 {
    struct nvsvm_pool *pool = make_pool(0, 0);
    struct nvsvm_group *g;
@@ -200,7 +200,7 @@ NVSVM_TEST(group_members_are_packed_and_aligned)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST(every_allocation_passes_the_range_check)
+TEST(every_allocation_passes_the_range_check)
 {
    enum { N = 24 };
    struct nvsvm_pool *pool = make_pool(0, 8);
@@ -230,7 +230,7 @@ NVSVM_TEST(every_allocation_passes_the_range_check)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST(every_pool_page_is_anonymous_private_writable_nohugepage)
+TEST(every_pool_page_is_anonymous_private_writable_nohugepage)
 {
    enum { N = 70 };   /* more than one 64-page chunk */
    struct nvsvm_pool *pool = make_pool(NVSVM_POOL_CHECK_CHUNKS_ONLY, 0);
@@ -251,7 +251,7 @@ NVSVM_TEST(every_pool_page_is_anonymous_private_writable_nohugepage)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST(kernel_release_decides_whether_thp_blocks_conversion)
+TEST(kernel_release_decides_whether_thp_blocks_conversion)
 {
    ASSERT_EQ(nvsvm_kernel_thp_blocks_exclusive("6.1.0-28-amd64"), 1);
    ASSERT_EQ(nvsvm_kernel_thp_blocks_exclusive("6.12.44"), 1);
@@ -264,7 +264,7 @@ NVSVM_TEST(kernel_release_decides_whether_thp_blocks_conversion)
    ASSERT_EQ(nvsvm_kernel_thp_blocks_exclusive(""), -NVSVM_E_PARSE);
 }
 
-NVSVM_TEST(allow_thp_is_ignored_where_thp_breaks_conversion)
+TEST(allow_thp_is_ignored_where_thp_breaks_conversion)
 {
    struct nvsvm_pool *pool = make_pool(NVSVM_POOL_ALLOW_THP |
                                        NVSVM_POOL_CHECK_CHUNKS_ONLY, 0);
@@ -281,7 +281,7 @@ NVSVM_TEST(allow_thp_is_ignored_where_thp_breaks_conversion)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST(freed_pages_are_reused_zeroed)
+TEST(freed_pages_are_reused_zeroed)
 {
    struct nvsvm_pool *pool = make_pool(0, 0);
    struct nvsvm_pool_stats st;
@@ -302,7 +302,7 @@ NVSVM_TEST(freed_pages_are_reused_zeroed)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST(free_rejects_foreign_double_interior_and_member_pointers)
+TEST(free_rejects_foreign_double_interior_and_member_pointers)
 {
    struct nvsvm_pool *pool = make_pool(0, 0);
    struct nvsvm_group *g;
@@ -325,7 +325,7 @@ NVSVM_TEST(free_rejects_foreign_double_interior_and_member_pointers)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST(bad_sizes_alignments_and_params_are_refused)
+TEST(bad_sizes_alignments_and_params_are_refused)
 {
    struct nvsvm_pool_params bad_chunk = { .chunk_pages = 65 };
    struct nvsvm_pool_params bad_flag = { .flags = 1u << 30 };
@@ -353,7 +353,7 @@ NVSVM_TEST(bad_sizes_alignments_and_params_are_refused)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST(overhead_is_reported_as_bytes_requested_against_pages_held)
+TEST(overhead_is_reported_as_bytes_requested_against_pages_held)
 {
    struct nvsvm_pool *pool = make_pool(0, 16);
    struct nvsvm_pool_stats st;
@@ -385,7 +385,7 @@ NVSVM_TEST(overhead_is_reported_as_bytes_requested_against_pages_held)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST(freeing_everything_keeps_at_most_one_chunk_mapped)
+TEST(freeing_everything_keeps_at_most_one_chunk_mapped)
 {
    enum { N = 12 };
    struct nvsvm_pool *pool = make_pool(NVSVM_POOL_CHECK_CHUNKS_ONLY, 4);
@@ -413,7 +413,7 @@ NVSVM_TEST(freeing_everything_keeps_at_most_one_chunk_mapped)
       ASSERT_TRUE(!is_mapped(p[i]));
 }
 
-NVSVM_TEST(destroy_unmaps_every_chunk_and_frees_live_groups)
+TEST(destroy_unmaps_every_chunk_and_frees_live_groups)
 {
    enum { N = 100 };
    struct nvsvm_pool *pool = make_pool(NVSVM_POOL_CHECK_CHUNKS_ONLY, 8);
@@ -434,7 +434,7 @@ NVSVM_TEST(destroy_unmaps_every_chunk_and_frees_live_groups)
    ASSERT_TRUE(!is_mapped(m));
 }
 
-NVSVM_TEST(guard_pages_fault_and_fail_the_range_check)
+TEST(guard_pages_fault_and_fail_the_range_check)
 {
    struct nvsvm_pool *pool = make_pool(NVSVM_POOL_GUARD_PAGES, 4);
    struct nvsvm_range_report rep;
@@ -468,7 +468,7 @@ NVSVM_TEST(guard_pages_fault_and_fail_the_range_check)
       if (i == 4999) {
          kill(pid, SIGKILL);
          waitpid(pid, &status, 0);
-         NVSVM_FAIL_AT(t, "child did not fault on the guard page");
+         MARK_FAIL("child did not fault on the guard page");
          nvsvm_pool_destroy(pool);
          return;
       }
@@ -478,7 +478,7 @@ NVSVM_TEST(guard_pages_fault_and_fail_the_range_check)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST(chunk_mode_checks_once_per_chunk)
+TEST(chunk_mode_checks_once_per_chunk)
 {
    struct nvsvm_pool *pool = make_pool(NVSVM_POOL_CHECK_CHUNKS_ONLY, 8);
    struct nvsvm_pool_stats st;
@@ -493,7 +493,7 @@ NVSVM_TEST(chunk_mode_checks_once_per_chunk)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST(a_page_made_ineligible_is_refused_with_its_reason)
+TEST(a_page_made_ineligible_is_refused_with_its_reason)
 {
    struct nvsvm_pool *pool = make_pool(0, 4);
    struct nvsvm_range_report rep;
@@ -581,7 +581,7 @@ worker_main(void *arg)
    return NULL;
 }
 
-NVSVM_TEST(threads_never_receive_the_same_page)
+TEST(threads_never_receive_the_same_page)
 {
    /* Two-page chunks: threads also race on mapping and unmapping. */
    struct nvsvm_pool *pool = make_pool(NVSVM_POOL_CHECK_CHUNKS_ONLY, 2);
@@ -613,22 +613,4 @@ NVSVM_TEST(threads_never_receive_the_same_page)
    nvsvm_pool_destroy(pool);
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(independent_objects_never_share_a_page),
-   NVSVM_CASE(groups_never_share_a_page_with_each_other_or_objects),
-   NVSVM_CASE(group_members_are_packed_and_aligned),
-   NVSVM_CASE(every_allocation_passes_the_range_check),
-   NVSVM_CASE(every_pool_page_is_anonymous_private_writable_nohugepage),
-   NVSVM_CASE(kernel_release_decides_whether_thp_blocks_conversion),
-   NVSVM_CASE(allow_thp_is_ignored_where_thp_breaks_conversion),
-   NVSVM_CASE(freed_pages_are_reused_zeroed),
-   NVSVM_CASE(free_rejects_foreign_double_interior_and_member_pointers),
-   NVSVM_CASE(bad_sizes_alignments_and_params_are_refused),
-   NVSVM_CASE(overhead_is_reported_as_bytes_requested_against_pages_held),
-   NVSVM_CASE(freeing_everything_keeps_at_most_one_chunk_mapped),
-   NVSVM_CASE(destroy_unmaps_every_chunk_and_frees_live_groups),
-   NVSVM_CASE(guard_pages_fault_and_fail_the_range_check),
-   NVSVM_CASE(chunk_mode_checks_once_per_chunk),
-   NVSVM_CASE(a_page_made_ineligible_is_refused_with_its_reason),
-   NVSVM_CASE(threads_never_receive_the_same_page),
-)
+TEST_HARNESS_MAIN

@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 
 #include "nvsvm/nvsvm_telemetry.h"
-#include "nvsvm_test.h"
+#include "harness.h"
 
 #define PG 4096u
 #define US 1000ull
@@ -68,6 +68,22 @@ fixture_fini(struct fixture *fx)
       munmap(fx->buf, (size_t)fx->npages * PG);
 }
 
+/* One watched page, default thresholds: what most scenarios need. */
+FIXTURE(one_page)
+{
+   struct fixture fx;
+};
+
+FIXTURE_SETUP(one_page)
+{
+   ASSERT_EQ(fixture_init(&self->fx, NULL, 1, 0, 0), 0);
+}
+
+FIXTURE_TEARDOWN(one_page)
+{
+   fixture_fini(&self->fx);
+}
+
 /* Device converts at t, CPU takes it back at t + half. */
 static int
 ping_pong(struct fixture *fx, unsigned page, unsigned rounds, uint64_t t0,
@@ -89,96 +105,90 @@ ping_pong(struct fixture *fx, unsigned page, unsigned rounds, uint64_t t0,
    return 0;
 }
 
-NVSVM_TEST(alternations_within_the_lapse_thrash_at_the_threshold)
+TEST_F(one_page, alternations_within_the_lapse_thrash_at_the_threshold)
 {
-   struct fixture fx;
+   struct fixture *fx = &self->fx;
    struct nvsvm_range_stats s;
 
-   ASSERT_EQ(fixture_init(&fx, NULL, 1, 0, 0), 0);
-   ASSERT_EQ(nvsvm_telemetry_record(fx.tm, fx.buf, NVSVM_EVENT_CONVERSION,
+   ASSERT_EQ(nvsvm_telemetry_record(fx->tm, fx->buf, NVSVM_EVENT_CONVERSION,
                                     0), 0);
-   ASSERT_EQ(nvsvm_telemetry_record(fx.tm, fx.buf, NVSVM_EVENT_REVOCATION,
+   ASSERT_EQ(nvsvm_telemetry_record(fx->tm, fx->buf, NVSVM_EVENT_REVOCATION,
                                     100 * US), 0);
-   ASSERT_EQ(nvsvm_telemetry_record(fx.tm, fx.buf, NVSVM_EVENT_CONVERSION,
+   ASSERT_EQ(nvsvm_telemetry_record(fx->tm, fx->buf, NVSVM_EVENT_CONVERSION,
                                     200 * US), 0);
    /* Two close alternations: one short of the default threshold of 3. */
-   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx.tm, fx.buf, 200 * US), 0);
-   ASSERT_EQ(nvsvm_telemetry_record(fx.tm, fx.buf, NVSVM_EVENT_REVOCATION,
+   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx->tm, fx->buf, 200 * US), 0);
+   ASSERT_EQ(nvsvm_telemetry_record(fx->tm, fx->buf, NVSVM_EVENT_REVOCATION,
                                     300 * US), 0);
-   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx.tm, fx.buf, 300 * US), 1);
-   ASSERT_EQ(nvsvm_telemetry_range_stats(fx.tm, fx.id, 300 * US, &s), 0);
+   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx->tm, fx->buf, 300 * US), 1);
+   ASSERT_EQ(nvsvm_telemetry_range_stats(fx->tm, fx->id, 300 * US, &s), 0);
    ASSERT_EQ(s.close_events, 3);
    ASSERT_EQ(s.events[NVSVM_EVENT_CONVERSION], 2);
    ASSERT_EQ(s.events[NVSVM_EVENT_REVOCATION], 2);
    ASSERT_EQ(s.pages_thrashing, 1);
    ASSERT_EQ(s.pages_ever_thrashed, 1);
-   ASSERT_U64_EQ(s.first_thrashing_page, (uintptr_t)fx.buf);
-   fixture_fini(&fx);
+   ASSERT_U64_EQ(s.first_thrashing_page, (uintptr_t)fx->buf);
 }
 
-NVSVM_TEST(alternations_slower_than_the_lapse_never_thrash)
+TEST_F(one_page, alternations_slower_than_the_lapse_never_thrash)
 {
-   struct fixture fx;
+   struct fixture *fx = &self->fx;
    struct nvsvm_range_stats s;
 
-   ASSERT_EQ(fixture_init(&fx, NULL, 1, 0, 0), 0);
    /* 600 us between events: just over the 500 us lapse. */
-   ASSERT_EQ(ping_pong(&fx, 0, 200, 0, 1200 * US), 0);
-   ASSERT_EQ(nvsvm_telemetry_range_stats(fx.tm, fx.id, 240 * MS, &s), 0);
+   ASSERT_EQ(ping_pong(fx, 0, 200, 0, 1200 * US), 0);
+   ASSERT_EQ(nvsvm_telemetry_range_stats(fx->tm, fx->id, 240 * MS, &s), 0);
    ASSERT_EQ(s.events[NVSVM_EVENT_CONVERSION], 200);
    ASSERT_EQ(s.close_events, 0);
    ASSERT_EQ(s.pages_ever_thrashed, 0);
    ASSERT_EQ(s.advice, NVSVM_ADVICE_NONE);
-   fixture_fini(&fx);
 }
 
-NVSVM_TEST(events_from_one_side_only_never_thrash)
+TEST_F(one_page, events_from_one_side_only_never_thrash)
 {
-   struct fixture fx;
+   struct fixture *fx = &self->fx;
    struct nvsvm_range_stats s;
 
-   ASSERT_EQ(fixture_init(&fx, NULL, 1, 0, 0), 0);
    for (unsigned i = 0; i < 1000; i++) {
-      ASSERT_EQ(nvsvm_telemetry_record(fx.tm, fx.buf,
+      ASSERT_EQ(nvsvm_telemetry_record(fx->tm, fx->buf,
                                        i % 2 ? NVSVM_EVENT_CPU_FAULT :
                                                NVSVM_EVENT_REVOCATION,
                                        i * 10 * US), 0);
    }
-   ASSERT_EQ(nvsvm_telemetry_range_stats(fx.tm, fx.id, 10 * MS, &s), 0);
+   ASSERT_EQ(nvsvm_telemetry_range_stats(fx->tm, fx->id, 10 * MS, &s), 0);
    ASSERT_EQ(s.close_events, 0);
    ASSERT_EQ(s.pages_ever_thrashed, 0);
-   fixture_fini(&fx);
 }
 
-NVSVM_TEST(a_quiet_second_ends_thrashing_and_restarts_the_count)
+TEST_F(one_page, a_quiet_second_ends_thrashing_and_restarts_the_count)
 {
-   struct fixture fx;
+   struct fixture *fx = &self->fx;
    uint64_t now;
 
-   ASSERT_EQ(fixture_init(&fx, NULL, 1, 0, 0), 0);
-   ASSERT_EQ(ping_pong(&fx, 0, 4, 0, 100 * US), 0);   /* last at 350 us */
+   ASSERT_EQ(ping_pong(fx, 0, 4, 0, 100 * US), 0);   /* last at 350 us */
    now = 350 * US;
-   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx.tm, fx.buf, now), 1);
-   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx.tm, fx.buf, now + 999 * MS),
+   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx->tm, fx->buf, now), 1);
+   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx->tm, fx->buf, now + 999 * MS),
              1);
-   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx.tm, fx.buf, now + 1000 * MS),
+   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx->tm, fx->buf, now + 1000 * MS),
              0);
    /* After the quiet second, two close alternations are not enough. */
    now += 2000 * MS;
-   ASSERT_EQ(nvsvm_telemetry_record(fx.tm, fx.buf, NVSVM_EVENT_CONVERSION,
+   ASSERT_EQ(nvsvm_telemetry_record(fx->tm, fx->buf, NVSVM_EVENT_CONVERSION,
                                     now), 0);
-   ASSERT_EQ(nvsvm_telemetry_record(fx.tm, fx.buf, NVSVM_EVENT_REVOCATION,
+   ASSERT_EQ(nvsvm_telemetry_record(fx->tm, fx->buf, NVSVM_EVENT_REVOCATION,
                                     now + 10 * US), 0);
-   ASSERT_EQ(nvsvm_telemetry_record(fx.tm, fx.buf, NVSVM_EVENT_CONVERSION,
+   ASSERT_EQ(nvsvm_telemetry_record(fx->tm, fx->buf, NVSVM_EVENT_CONVERSION,
                                     now + 20 * US), 0);
-   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx.tm, fx.buf, now + 20 * US), 0);
-   ASSERT_EQ(nvsvm_telemetry_record(fx.tm, fx.buf, NVSVM_EVENT_REVOCATION,
+   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx->tm, fx->buf,
+                                            now + 20 * US), 0);
+   ASSERT_EQ(nvsvm_telemetry_record(fx->tm, fx->buf, NVSVM_EVENT_REVOCATION,
                                     now + 30 * US), 0);
-   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx.tm, fx.buf, now + 30 * US), 1);
-   fixture_fini(&fx);
+   ASSERT_EQ(nvsvm_telemetry_page_thrashing(fx->tm, fx->buf,
+                                            now + 30 * US), 1);
 }
 
-NVSVM_TEST(lapse_threshold_and_reset_are_configurable)
+TEST(lapse_threshold_and_reset_are_configurable)
 {
    struct nvsvm_thrash_params p = { .lapse_ns = 1 * MS, .threshold = 5,
                                     .reset_ns = 10 * MS };
@@ -200,7 +210,7 @@ NVSVM_TEST(lapse_threshold_and_reset_are_configurable)
    fixture_fini(&fx);
 }
 
-NVSVM_TEST(packed_objects_on_a_thrashing_page_get_split_advice)
+TEST(packed_objects_on_a_thrashing_page_get_split_advice)
 {
    struct fixture fx;
    struct nvsvm_range_stats s;
@@ -215,7 +225,7 @@ NVSVM_TEST(packed_objects_on_a_thrashing_page_get_split_advice)
    fixture_fini(&fx);
 }
 
-NVSVM_TEST(a_single_shared_object_gets_migrate_advice)
+TEST(a_single_shared_object_gets_migrate_advice)
 {
    struct fixture fx;
    struct nvsvm_range_stats s;
@@ -231,7 +241,7 @@ NVSVM_TEST(a_single_shared_object_gets_migrate_advice)
    fixture_fini(&fx);
 }
 
-NVSVM_TEST(one_object_pages_thrashing_in_step_get_group_advice)
+TEST(one_object_pages_thrashing_in_step_get_group_advice)
 {
    struct fixture fx;
    struct nvsvm_range_stats s;
@@ -258,7 +268,7 @@ NVSVM_TEST(one_object_pages_thrashing_in_step_get_group_advice)
    fixture_fini(&fx);
 }
 
-NVSVM_TEST(placed_objects_each_used_by_one_side_never_thrash)
+TEST(placed_objects_each_used_by_one_side_never_thrash)
 {
    struct fixture fx;
    struct nvsvm_range_stats s;
@@ -280,7 +290,7 @@ NVSVM_TEST(placed_objects_each_used_by_one_side_never_thrash)
    fixture_fini(&fx);
 }
 
-NVSVM_TEST(only_the_thrashing_page_is_named)
+TEST(only_the_thrashing_page_is_named)
 {
    struct fixture fx;
    uint64_t addrs[8];
@@ -300,22 +310,20 @@ NVSVM_TEST(only_the_thrashing_page_is_named)
    fixture_fini(&fx);
 }
 
-NVSVM_TEST(out_of_order_timestamps_count_as_simultaneous)
+TEST_F(one_page, out_of_order_timestamps_count_as_simultaneous)
 {
-   struct fixture fx;
+   struct fixture *fx = &self->fx;
    struct nvsvm_range_stats s;
 
-   ASSERT_EQ(fixture_init(&fx, NULL, 1, 0, 0), 0);
-   ASSERT_EQ(nvsvm_telemetry_record(fx.tm, fx.buf, NVSVM_EVENT_CONVERSION,
+   ASSERT_EQ(nvsvm_telemetry_record(fx->tm, fx->buf, NVSVM_EVENT_CONVERSION,
                                     10 * MS), 0);
-   ASSERT_EQ(nvsvm_telemetry_record(fx.tm, fx.buf, NVSVM_EVENT_REVOCATION,
+   ASSERT_EQ(nvsvm_telemetry_record(fx->tm, fx->buf, NVSVM_EVENT_REVOCATION,
                                     9 * MS), 0);
-   ASSERT_EQ(nvsvm_telemetry_range_stats(fx.tm, fx.id, 10 * MS, &s), 0);
+   ASSERT_EQ(nvsvm_telemetry_range_stats(fx->tm, fx->id, 10 * MS, &s), 0);
    ASSERT_EQ(s.close_events, 1);
-   fixture_fini(&fx);
 }
 
-NVSVM_TEST(bad_input_gets_named_errors)
+TEST(bad_input_gets_named_errors)
 {
    struct nvsvm_watch_params too_big = { .object_size = 2 * PG };
    struct nvsvm_watch_params bad_stride = { .object_size = 16,
@@ -358,7 +366,7 @@ NVSVM_TEST(bad_input_gets_named_errors)
    fixture_fini(&fx);
 }
 
-NVSVM_TEST(pagemap_entries_classify_by_present_and_swap_bits)
+TEST(pagemap_entries_classify_by_present_and_swap_bits)
 {
    ASSERT_EQ(nvsvm_pagemap_residency(0), NVSVM_PAGE_UNPOPULATED);
    ASSERT_EQ(nvsvm_pagemap_residency(1ull << 63 | 0x1234),
@@ -369,7 +377,7 @@ NVSVM_TEST(pagemap_entries_classify_by_present_and_swap_bits)
              NVSVM_PAGE_UNPOPULATED);
 }
 
-NVSVM_TEST(pagemap_transitions_become_conversions_and_revocations)
+TEST(pagemap_transitions_become_conversions_and_revocations)
 {
    const uint64_t cpu = 1ull << 63, dev = 1ull << 62;
    uint64_t e[2] = { cpu, cpu };
@@ -395,7 +403,7 @@ NVSVM_TEST(pagemap_transitions_become_conversions_and_revocations)
    fixture_fini(&fx);
 }
 
-NVSVM_TEST(sampling_the_real_pagemap_sees_first_touches)
+TEST(sampling_the_real_pagemap_sees_first_touches)
 {
    struct nvsvm_range_stats s;
    struct fixture fx;
@@ -419,7 +427,7 @@ NVSVM_TEST(sampling_the_real_pagemap_sees_first_touches)
    fixture_fini(&fx);
 }
 
-NVSVM_TEST(a_fault_region_charges_first_touches_to_its_range)
+TEST(a_fault_region_charges_first_touches_to_its_range)
 {
    enum { N = 64 };
    struct nvsvm_fault_region reg;
@@ -457,60 +465,55 @@ end_on_other_thread(void *arg)
    return NULL;
 }
 
-NVSVM_TEST(a_fault_region_ends_on_the_thread_that_began_it)
+TEST_F(one_page, a_fault_region_ends_on_the_thread_that_began_it)
 {
    struct nvsvm_fault_region reg;
-   struct fixture fx;
+   struct fixture *fx = &self->fx;
    struct end_elsewhere e;
    pthread_t th;
 
-   ASSERT_EQ(fixture_init(&fx, NULL, 1, 0, 0), 0);
-   ASSERT_EQ(nvsvm_telemetry_region_begin(fx.tm, fx.id, &reg), 0);
-   e = (struct end_elsewhere){ .tm = fx.tm, .reg = &reg, .ret = 1 };
+   ASSERT_EQ(nvsvm_telemetry_region_begin(fx->tm, fx->id, &reg), 0);
+   e = (struct end_elsewhere){ .tm = fx->tm, .reg = &reg, .ret = 1 };
    ASSERT_EQ(pthread_create(&th, NULL, end_on_other_thread, &e), 0);
    pthread_join(th, NULL);
    ASSERT_EQ(e.ret, -EINVAL);
-   ASSERT_EQ(nvsvm_telemetry_region_end(fx.tm, &reg, NULL), 0);
-   ASSERT_EQ(nvsvm_telemetry_region_begin(fx.tm, 99, &reg), -ENOENT);
-   fixture_fini(&fx);
+   ASSERT_EQ(nvsvm_telemetry_region_end(fx->tm, &reg, NULL), 0);
+   ASSERT_EQ(nvsvm_telemetry_region_begin(fx->tm, 99, &reg), -ENOENT);
 }
 
-NVSVM_TEST(device_counts_are_summed_per_range)
+TEST_F(one_page, device_counts_are_summed_per_range)
 {
    struct nvsvm_range_stats s;
-   struct fixture fx;
+   struct fixture *fx = &self->fx;
 
-   ASSERT_EQ(fixture_init(&fx, NULL, 1, 0, 0), 0);
-   ASSERT_EQ(nvsvm_telemetry_add_device_counts(fx.tm, fx.id, 1000, 999), 0);
-   ASSERT_EQ(nvsvm_telemetry_add_device_counts(fx.tm, fx.id, 24, 25), 0);
-   ASSERT_EQ(nvsvm_telemetry_range_stats(fx.tm, fx.id, 0, &s), 0);
+   ASSERT_EQ(nvsvm_telemetry_add_device_counts(fx->tm, fx->id, 1000, 999), 0);
+   ASSERT_EQ(nvsvm_telemetry_add_device_counts(fx->tm, fx->id, 24, 25), 0);
+   ASSERT_EQ(nvsvm_telemetry_range_stats(fx->tm, fx->id, 0, &s), 0);
    ASSERT_EQ(s.device_conversions, 1024);
    ASSERT_EQ(s.device_invalidations, 1024);
-   fixture_fini(&fx);
 }
 
-NVSVM_TEST(report_names_the_range_its_verdict_and_advice)
+TEST_F(one_page, report_names_the_range_its_verdict_and_advice)
 {
    struct nvsvm_watch_params wp = { .name = "say \"hi\"\n",
                                     .object_size = 8 };
-   struct fixture fx;
+   struct fixture *fx = &self->fx;
    char *text = NULL, *json = NULL;
    size_t len;
    FILE *f;
 
-   ASSERT_EQ(fixture_init(&fx, NULL, 1, 0, 0), 0);
-   ASSERT_EQ(nvsvm_telemetry_unwatch(fx.tm, fx.id), 0);
-   ASSERT_EQ(nvsvm_telemetry_watch(fx.tm, fx.buf, PG, &wp, &fx.id), 0);
-   ASSERT_EQ(ping_pong(&fx, 0, 10, 0, 20 * US), 0);
+   ASSERT_EQ(nvsvm_telemetry_unwatch(fx->tm, fx->id), 0);
+   ASSERT_EQ(nvsvm_telemetry_watch(fx->tm, fx->buf, PG, &wp, &fx->id), 0);
+   ASSERT_EQ(ping_pong(fx, 0, 10, 0, 20 * US), 0);
 
    f = open_memstream(&text, &len);
    ASSERT_TRUE(f != NULL);
-   ASSERT_EQ(nvsvm_telemetry_print(fx.tm, 200 * US, NVSVM_TELEMETRY_TEXT,
+   ASSERT_EQ(nvsvm_telemetry_print(fx->tm, 200 * US, NVSVM_TELEMETRY_TEXT,
                                    f), 0);
    fclose(f);
    f = open_memstream(&json, &len);
    ASSERT_TRUE(f != NULL);
-   ASSERT_EQ(nvsvm_telemetry_print(fx.tm, 200 * US, NVSVM_TELEMETRY_JSON,
+   ASSERT_EQ(nvsvm_telemetry_print(fx->tm, 200 * US, NVSVM_TELEMETRY_JSON,
                                    f), 0);
    fclose(f);
 
@@ -522,7 +525,6 @@ NVSVM_TEST(report_names_the_range_its_verdict_and_advice)
    ASSERT_TRUE(strstr(json, "\"pages_thrashing\": 1,") != NULL);
    free(text);
    free(json);
-   fixture_fini(&fx);
 }
 
 enum { REC_THREADS = 4, REC_EVENTS = 20000 };
@@ -544,7 +546,7 @@ recorder_main(void *arg)
    return NULL;
 }
 
-NVSVM_TEST(concurrent_recorders_lose_no_event)
+TEST(concurrent_recorders_lose_no_event)
 {
    struct recorder rec[REC_THREADS];
    pthread_t th[REC_THREADS];
@@ -566,25 +568,4 @@ NVSVM_TEST(concurrent_recorders_lose_no_event)
    fixture_fini(&fx);
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(alternations_within_the_lapse_thrash_at_the_threshold),
-   NVSVM_CASE(alternations_slower_than_the_lapse_never_thrash),
-   NVSVM_CASE(events_from_one_side_only_never_thrash),
-   NVSVM_CASE(a_quiet_second_ends_thrashing_and_restarts_the_count),
-   NVSVM_CASE(lapse_threshold_and_reset_are_configurable),
-   NVSVM_CASE(packed_objects_on_a_thrashing_page_get_split_advice),
-   NVSVM_CASE(a_single_shared_object_gets_migrate_advice),
-   NVSVM_CASE(one_object_pages_thrashing_in_step_get_group_advice),
-   NVSVM_CASE(placed_objects_each_used_by_one_side_never_thrash),
-   NVSVM_CASE(only_the_thrashing_page_is_named),
-   NVSVM_CASE(out_of_order_timestamps_count_as_simultaneous),
-   NVSVM_CASE(bad_input_gets_named_errors),
-   NVSVM_CASE(pagemap_entries_classify_by_present_and_swap_bits),
-   NVSVM_CASE(pagemap_transitions_become_conversions_and_revocations),
-   NVSVM_CASE(sampling_the_real_pagemap_sees_first_touches),
-   NVSVM_CASE(a_fault_region_charges_first_touches_to_its_range),
-   NVSVM_CASE(a_fault_region_ends_on_the_thread_that_began_it),
-   NVSVM_CASE(device_counts_are_summed_per_range),
-   NVSVM_CASE(report_names_the_range_its_verdict_and_advice),
-   NVSVM_CASE(concurrent_recorders_lose_no_event),
-)
+TEST_HARNESS_MAIN

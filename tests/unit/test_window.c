@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "nvsvm/nvsvm.h"
-#include "nvsvm_test.h"
+#include "harness.h"
 #include "nvsvm_test_dev.h"
 
 #define MiB (1ull << 20)
@@ -47,26 +47,26 @@ occupy(uint64_t addr, uint64_t len)
    return p == want ? p : NULL;
 }
 
-NVSVM_TEST(window_size_is_vram_rounded_up_to_a_power_of_two)
+TEST(window_size_is_vram_rounded_up_to_a_power_of_two)
 {
    ASSERT_U64_EQ(nvsvm_window_size_for_vram(3 * GiB), 4 * GiB);
    ASSERT_U64_EQ(nvsvm_window_size_for_vram(4 * GiB), 4 * GiB);
    ASSERT_U64_EQ(nvsvm_window_size_for_vram(6 * GiB + 1), 8 * GiB);
 }
 
-NVSVM_TEST(window_size_is_capped_at_2_pow_39)
+TEST(window_size_is_capped_at_2_pow_39)
 {
    ASSERT_U64_EQ(nvsvm_window_size_for_vram(1ull << 40), 1ull << 39);
    ASSERT_U64_EQ(nvsvm_window_size_for_vram(UINT64_MAX), 1ull << 39);
 }
 
-NVSVM_TEST(unknown_vram_gets_the_minimum_window)
+TEST(unknown_vram_gets_the_minimum_window)
 {
    ASSERT_U64_EQ(nvsvm_window_size_for_vram(0), NVSVM_WINDOW_MIN_SIZE);
    ASSERT_U64_EQ(nvsvm_window_size_for_vram(1), NVSVM_WINDOW_MIN_SIZE);
 }
 
-NVSVM_TEST(reserve_refuses_sizes_outside_policy)
+TEST(reserve_refuses_sizes_outside_policy)
 {
    struct nvsvm_window w;
 
@@ -79,7 +79,7 @@ NVSVM_TEST(reserve_refuses_sizes_outside_policy)
    ASSERT_TRUE(!w.reserved);
 }
 
-NVSVM_TEST(free_hint_is_reserved_prot_none_at_exactly_that_address)
+TEST(free_hint_is_reserved_prot_none_at_exactly_that_address)
 {
    uint64_t slot = nvsvm_test_free_slot(2 * MiB, 2);
    struct nvsvm_window w;
@@ -95,7 +95,7 @@ NVSVM_TEST(free_hint_is_reserved_prot_none_at_exactly_that_address)
    ASSERT_STREQ(perms, "---p");
 }
 
-NVSVM_TEST(unaligned_hint_is_rounded_up_to_the_window_alignment)
+TEST(unaligned_hint_is_rounded_up_to_the_window_alignment)
 {
    uint64_t slot = nvsvm_test_free_slot(4 * MiB, 3);
    struct nvsvm_window w;
@@ -106,7 +106,7 @@ NVSVM_TEST(unaligned_hint_is_rounded_up_to_the_window_alignment)
    nvsvm_window_release(&w);
 }
 
-NVSVM_TEST(taken_slot_falls_back_to_the_next_aligned_slot)
+TEST(taken_slot_falls_back_to_the_next_aligned_slot)
 {
    uint64_t slot = nvsvm_test_free_slot(2 * MiB, 3);
    struct nvsvm_window w;
@@ -124,7 +124,7 @@ NVSVM_TEST(taken_slot_falls_back_to_the_next_aligned_slot)
    nvsvm_window_release(&w);
 }
 
-NVSVM_TEST(long_occupied_run_is_skipped_in_one_step)
+TEST(long_occupied_run_is_skipped_in_one_step)
 {
    uint64_t slot = nvsvm_test_free_slot(1 * MiB, 6);
    struct nvsvm_window w;
@@ -141,7 +141,7 @@ NVSVM_TEST(long_occupied_run_is_skipped_in_one_step)
    nvsvm_window_release(&w);
 }
 
-NVSVM_TEST(limit_reached_gives_no_slot_and_maps_nothing)
+TEST(limit_reached_gives_no_slot_and_maps_nothing)
 {
    uint64_t slot = nvsvm_test_free_slot(2 * MiB, 2);
    struct nvsvm_window w;
@@ -158,7 +158,7 @@ NVSVM_TEST(limit_reached_gives_no_slot_and_maps_nothing)
    ASSERT_TRUE(!nvsvm_test_mapped(slot + 2 * MiB, 2 * MiB));
 }
 
-NVSVM_TEST(window_never_crosses_the_limit)
+TEST(window_never_crosses_the_limit)
 {
    uint64_t slot = nvsvm_test_free_slot(2 * MiB, 2);
    struct nvsvm_window w;
@@ -169,7 +169,7 @@ NVSVM_TEST(window_never_crosses_the_limit)
              -NVSVM_E_WINDOW_NO_SLOT);
 }
 
-NVSVM_TEST(release_unmaps_the_window)
+TEST(release_unmaps_the_window)
 {
    uint64_t slot = nvsvm_test_free_slot(2 * MiB, 2);
    struct nvsvm_window w;
@@ -185,7 +185,7 @@ NVSVM_TEST(release_unmaps_the_window)
 }
 
 /* The nouveau backend's SVM_INIT fails for real on a non-DRM file. */
-NVSVM_TEST(failed_svm_init_releases_the_window)
+TEST(failed_svm_init_releases_the_window)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    uint64_t slot = nvsvm_test_free_slot(2 * MiB, 2);
@@ -206,7 +206,7 @@ NVSVM_TEST(failed_svm_init_releases_the_window)
    ASSERT_TRUE(!nvsvm_test_mapped(slot, 2 * MiB));
 }
 
-NVSVM_TEST(svm_init_with_a_bad_window_size_touches_nothing)
+TEST(svm_init_with_a_bad_window_size_touches_nothing)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    struct nvsvm_svm_params params = { .window_size = 3 * MiB };
@@ -219,7 +219,7 @@ NVSVM_TEST(svm_init_with_a_bad_window_size_touches_nothing)
 }
 
 /* Under ASan this walks past a 16 TiB shadow in a few steps. */
-NVSVM_TEST(default_policy_places_the_window_at_or_above_4_gib)
+TEST(default_policy_places_the_window_at_or_above_4_gib)
 {
    struct nvsvm_window w;
    uint64_t addr;
@@ -231,7 +231,7 @@ NVSVM_TEST(default_policy_places_the_window_at_or_above_4_gib)
    ASSERT_U64_EQ(addr & (1 * MiB - 1), 0);
 }
 
-NVSVM_TEST(window_size_from_the_environment_applies_without_a_caller_size)
+TEST(window_size_from_the_environment_applies_without_a_caller_size)
 {
    struct nvsvm_device *dev = nvsvm_test_devnull_nouveau();
    int ret;
@@ -244,20 +244,4 @@ NVSVM_TEST(window_size_from_the_environment_applies_without_a_caller_size)
    ASSERT_EQ(ret, -NVSVM_E_WINDOW_SIZE);
 }
 
-NVSVM_TEST_MAIN(
-   NVSVM_CASE(window_size_is_vram_rounded_up_to_a_power_of_two),
-   NVSVM_CASE(window_size_is_capped_at_2_pow_39),
-   NVSVM_CASE(unknown_vram_gets_the_minimum_window),
-   NVSVM_CASE(reserve_refuses_sizes_outside_policy),
-   NVSVM_CASE(free_hint_is_reserved_prot_none_at_exactly_that_address),
-   NVSVM_CASE(unaligned_hint_is_rounded_up_to_the_window_alignment),
-   NVSVM_CASE(taken_slot_falls_back_to_the_next_aligned_slot),
-   NVSVM_CASE(long_occupied_run_is_skipped_in_one_step),
-   NVSVM_CASE(limit_reached_gives_no_slot_and_maps_nothing),
-   NVSVM_CASE(window_never_crosses_the_limit),
-   NVSVM_CASE(release_unmaps_the_window),
-   NVSVM_CASE(failed_svm_init_releases_the_window),
-   NVSVM_CASE(svm_init_with_a_bad_window_size_touches_nothing),
-   NVSVM_CASE(default_policy_places_the_window_at_or_above_4_gib),
-   NVSVM_CASE(window_size_from_the_environment_applies_without_a_caller_size),
-)
+TEST_HARNESS_MAIN

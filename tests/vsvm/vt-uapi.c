@@ -8,10 +8,10 @@
 
 #include <stdint.h>
 
-#include <nouveau_drm.h>
+#include "drm-uapi/nouveau_drm.h"
 #include <xf86drm.h>
 
-#include "vsvm_drm.h"
+#include "drm-uapi/vsvm_drm.h"
 #include "vt_common.h"
 
 #define MIB (1ull << 20)

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nvsvm/nvsvm.h"
+#include "nvsvm_testdev.h"
 #include "piglit.h"
 #include "piglit_check.h"
 

@@ -43,7 +43,7 @@ nvsvm_backend_probe(struct nvsvm_device *dev)
    return -NVSVM_E_NOT_SUPPORTED;
 }
 
-const char *
+NVSVM_EXPORT const char *
 nvsvm_backend_name(enum nvsvm_backend_kind kind)
 {
    switch (kind) {

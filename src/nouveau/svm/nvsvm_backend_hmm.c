@@ -18,6 +18,7 @@
 
 #include "nvsvm_backend_hmm.h"
 #include "nvsvm_priv.h"
+#include "nvsvm_time.h"
 
 /*
  * lib/test_hmm_uapi.h is a private test uAPI with no packaged header, so
@@ -56,15 +57,6 @@ struct nvsvm_hmm_dev {
    const struct nvsvm_hmm_uapi *uapi;
    unsigned index;   /* N of /dev/hmm_dmirrorN */
 };
-
-static uint64_t
-hmm_now_ns(void)
-{
-   struct timespec ts;
-
-   clock_gettime(CLOCK_MONOTONIC, &ts);
-   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* "6.12.38-amd64" -> 6, 12. */
 static int
@@ -292,8 +284,8 @@ hmm_atomic_fault(struct nvsvm_device *dev, uint64_t addr, uint64_t npages,
       if (ret != -EBUSY && ret != -EAGAIN && ret != -ENOENT)
          break;
       if (tries == 1)
-         deadline = hmm_now_ns() + NVSVM_HMM_MAX_WAIT_NS;
-      if (tries >= NVSVM_HMM_MAX_TRIES || hmm_now_ns() > deadline) {
+         deadline = nvsvm_time_ns() + NVSVM_HMM_MAX_WAIT_NS;
+      if (tries >= NVSVM_HMM_MAX_TRIES || nvsvm_time_ns() > deadline) {
          nvsvm_debug("hmm: EXCLUSIVE 0x%llx+%llu still %s after %u tries",
                      (unsigned long long)addr, (unsigned long long)npages,
                      nvsvm_error_name(ret), tries);

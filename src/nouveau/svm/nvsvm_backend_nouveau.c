@@ -10,9 +10,9 @@
 #include <sys/sysmacros.h>
 
 #include <stdint.h>
-/* xf86drm.h brings drm.h, which nouveau_drm.h needs first. */
+/* xf86drm.h brings drm.h, which nouveau_drm.h includes. */
 #include <xf86drm.h>
-#include <nouveau_drm.h>
+#include "drm-uapi/nouveau_drm.h"
 
 #include "nvsvm_priv.h"
 
@@ -103,7 +103,7 @@ nvsvm_nouveau_svm_bind(struct nvsvm_device *dev,
                               sizeof(*bind));
 }
 
-const char *
+NVSVM_EXPORT const char *
 nvsvm_chipset_family(uint32_t chipset)
 {
    /* nvkm's chipset ranges (nvkm/engine/device/base.c). */

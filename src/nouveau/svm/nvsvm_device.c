@@ -77,7 +77,7 @@ node_cmp(const void *a, const void *b)
    return strcmp(x->path, y->path);
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_drm_enumerate(struct nvsvm_drm_node *nodes, unsigned max,
                     unsigned *count)
 {
@@ -213,7 +213,7 @@ device_default_path(char *path, size_t size)
    return -ENODEV;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_device_open(const char *path, struct nvsvm_device **out)
 {
    char def[64];
@@ -240,7 +240,7 @@ nvsvm_device_open(const char *path, struct nvsvm_device **out)
    return ret;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_device_open_fd(int fd, struct nvsvm_device **out)
 {
    if (!out)
@@ -251,7 +251,7 @@ nvsvm_device_open_fd(int fd, struct nvsvm_device **out)
    return device_create(fd, false, NULL, out);
 }
 
-void
+NVSVM_EXPORT void
 nvsvm_device_close(struct nvsvm_device *dev)
 {
    if (!dev)
@@ -271,7 +271,7 @@ nvsvm_device_close(struct nvsvm_device *dev)
    free(dev);
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_device_get_info(const struct nvsvm_device *dev,
                       struct nvsvm_device_info *info)
 {
@@ -281,7 +281,7 @@ nvsvm_device_get_info(const struct nvsvm_device *dev,
    return 0;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_device_fd(const struct nvsvm_device *dev)
 {
    return dev ? dev->fd : -EINVAL;

@@ -57,7 +57,7 @@ nvsvm_own_error(int err)
    return NULL;
 }
 
-const char *
+NVSVM_EXPORT const char *
 nvsvm_error_name(int err)
 {
    const struct nvsvm_err_entry *e;
@@ -75,7 +75,7 @@ nvsvm_error_name(int err)
    return "UNKNOWN";
 }
 
-const char *
+NVSVM_EXPORT const char *
 nvsvm_strerror(int err)
 {
    const struct nvsvm_err_entry *e;
@@ -90,7 +90,7 @@ nvsvm_strerror(int err)
    return "unknown error";
 }
 
-const char *
+NVSVM_EXPORT const char *
 nvsvm_svm_init_strerror(int err)
 {
    switch (err) {

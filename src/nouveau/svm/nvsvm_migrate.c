@@ -11,14 +11,14 @@
 #include <sys/mman.h>
 
 #include <xf86drm.h>
-#include <nouveau_drm.h>
+#include "drm-uapi/nouveau_drm.h"
 
 #include "nvsvm_maps.h"
 #include "nvsvm_priv.h"
 
 #define PAGE_MASK64 ((uint64_t)NVSVM_PAGE_SIZE - 1)
 
-int
+NVSVM_EXPORT int
 nvsvm_bind_encode(const struct nvsvm_bind_req *req,
                   struct drm_nouveau_svm_bind *out)
 {
@@ -77,7 +77,7 @@ page_span(const void *ptr, size_t len, uint64_t *start, uint64_t *end)
    return 0;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_migrate_to_device(struct nvsvm_device *dev, void *ptr, size_t len,
                         uint64_t *migrated)
 {
@@ -195,7 +195,7 @@ host_fault_in(uint64_t start, uint64_t end)
    return ret < 0 ? ret : 0;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_migrate_to_host(struct nvsvm_device *dev, void *ptr, size_t len,
                       unsigned flags)
 {

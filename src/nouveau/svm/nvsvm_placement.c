@@ -74,7 +74,7 @@ struct nvsvm_group {
    uint64_t bytes;
 };
 
-int
+NVSVM_EXPORT int
 nvsvm_kernel_thp_blocks_exclusive(const char *release)
 {
    struct utsname u;
@@ -329,7 +329,7 @@ pool_put_page(struct nvsvm_pool *pool, struct pool_chunk *c, unsigned i)
    }
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_pool_create(const struct nvsvm_pool_params *params,
                   struct nvsvm_pool **out)
 {
@@ -364,7 +364,7 @@ nvsvm_pool_create(const struct nvsvm_pool_params *params,
    return 0;
 }
 
-void
+NVSVM_EXPORT void
 nvsvm_pool_destroy(struct nvsvm_pool *pool)
 {
    struct nvsvm_group *g, *next;
@@ -385,7 +385,7 @@ nvsvm_pool_destroy(struct nvsvm_pool *pool)
    free(pool);
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_pool_alloc(struct nvsvm_pool *pool, size_t size, void **out)
 {
    uint8_t *page;
@@ -409,7 +409,7 @@ nvsvm_pool_alloc(struct nvsvm_pool *pool, size_t size, void **out)
    return ret;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_pool_free(struct nvsvm_pool *pool, void *ptr)
 {
    struct pool_chunk *c;
@@ -438,7 +438,7 @@ out:
    return ret;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_pool_get_stats(struct nvsvm_pool *pool, struct nvsvm_pool_stats *out)
 {
    if (!pool || !out)
@@ -450,7 +450,7 @@ nvsvm_pool_get_stats(struct nvsvm_pool *pool, struct nvsvm_pool_stats *out)
    return 0;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_pool_last_report(struct nvsvm_pool *pool,
                        struct nvsvm_range_report *out)
 {
@@ -467,7 +467,7 @@ nvsvm_pool_last_report(struct nvsvm_pool *pool,
    return ret;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_group_create(struct nvsvm_pool *pool, struct nvsvm_group **out)
 {
    struct nvsvm_group *g;
@@ -491,7 +491,7 @@ nvsvm_group_create(struct nvsvm_pool *pool, struct nvsvm_group **out)
    return 0;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_group_alloc(struct nvsvm_group *group, size_t size, size_t align,
                   void **out)
 {
@@ -542,13 +542,13 @@ out:
    return ret;
 }
 
-unsigned
+NVSVM_EXPORT unsigned
 nvsvm_group_pages(const struct nvsvm_group *group)
 {
    return group ? group->npages : 0;
 }
 
-void
+NVSVM_EXPORT void
 nvsvm_group_destroy(struct nvsvm_group *group)
 {
    struct nvsvm_pool *pool;

@@ -9,6 +9,14 @@
 #include <string.h>
 
 #include "nvsvm/nvsvm.h"
+#include "nvsvm_testdev.h"
+
+/*
+ * libnvsvm is built with -fvisibility=hidden: libnvsvm.so exports exactly
+ * the definitions marked with this, the API of include/nvsvm/ (listed in
+ * nvsvm.symbols, which the symbols-check test compares it with).
+ */
+#define NVSVM_EXPORT __attribute__((visibility("default")))
 
 struct nvsvm_device;
 
@@ -125,7 +133,7 @@ nvsvm_strlcpy(char *dst, const char *src, size_t size)
    dst[n] = '\0';
 }
 
-/* Debug messages on stderr when NVSVM_DEBUG is set (docs/envvars.rst). */
+/* Debug messages on stderr when NVSVM_DEBUG is set (docs/envvars.md). */
 bool
 nvsvm_debug_enabled(void);
 void

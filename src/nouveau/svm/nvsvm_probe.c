@@ -83,7 +83,7 @@ probe_node(struct nvsvm_probe_node *pn)
    nvsvm_device_close(dev);
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_probe_machine(struct nvsvm_probe_result *out)
 {
    struct nvsvm_drm_node nodes[NVSVM_PROBE_MAX_NODES];

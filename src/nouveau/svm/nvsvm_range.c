@@ -48,7 +48,7 @@ static const struct {
                              "vsyscall): no struct page to convert" },
 };
 
-const char *
+NVSVM_EXPORT const char *
 nvsvm_range_reason_name(enum nvsvm_range_reason reason)
 {
    if ((unsigned)reason >= NVSVM_RANGE_REASON_COUNT)
@@ -56,7 +56,7 @@ nvsvm_range_reason_name(enum nvsvm_range_reason reason)
    return nvsvm_range_reasons[reason].name;
 }
 
-const char *
+NVSVM_EXPORT const char *
 nvsvm_range_reason_str(enum nvsvm_range_reason reason)
 {
    if ((unsigned)reason >= NVSVM_RANGE_REASON_COUNT)
@@ -64,7 +64,7 @@ nvsvm_range_reason_str(enum nvsvm_range_reason reason)
    return nvsvm_range_reasons[reason].str;
 }
 
-const char *
+NVSVM_EXPORT const char *
 nvsvm_range_warning_str(enum nvsvm_range_warning warning)
 {
    switch (warning) {
@@ -778,7 +778,7 @@ nvsvm_range_check_path(const void *ptr, size_t len, unsigned flags,
    return range_check_slow(start, end, flags, report);
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_range_check(const void *ptr, size_t len, unsigned flags,
                   struct nvsvm_range_report *report)
 {

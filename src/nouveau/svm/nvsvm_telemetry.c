@@ -15,6 +15,7 @@
 
 #include "nvsvm/nvsvm_telemetry.h"
 #include "nvsvm_priv.h"
+#include "nvsvm_time.h"
 
 #define PAGE NVSVM_PAGE_SIZE
 
@@ -82,7 +83,7 @@ static const char *const event_names[NVSVM_EVENT_COUNT] = {
    [NVSVM_EVENT_CPU_FAULT] = "cpu_fault",
 };
 
-const char *
+NVSVM_EXPORT const char *
 nvsvm_event_name(enum nvsvm_event event)
 {
    if ((unsigned)event >= NVSVM_EVENT_COUNT)
@@ -90,7 +91,7 @@ nvsvm_event_name(enum nvsvm_event event)
    return event_names[event];
 }
 
-const char *
+NVSVM_EXPORT const char *
 nvsvm_advice_name(enum nvsvm_advice advice)
 {
    switch (advice) {
@@ -105,7 +106,7 @@ nvsvm_advice_name(enum nvsvm_advice advice)
    }
 }
 
-const char *
+NVSVM_EXPORT const char *
 nvsvm_advice_str(enum nvsvm_advice advice)
 {
    switch (advice) {
@@ -125,16 +126,13 @@ nvsvm_advice_str(enum nvsvm_advice advice)
    }
 }
 
-uint64_t
+NVSVM_EXPORT uint64_t
 nvsvm_telemetry_now_ns(void)
 {
-   struct timespec ts;
-
-   clock_gettime(CLOCK_MONOTONIC, &ts);
-   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+   return nvsvm_time_ns();
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_create(const struct nvsvm_thrash_params *params,
                        struct nvsvm_telemetry **out)
 {
@@ -172,7 +170,7 @@ tm_range_free(struct tm_range *r)
    free(r);
 }
 
-void
+NVSVM_EXPORT void
 nvsvm_telemetry_destroy(struct nvsvm_telemetry *tm)
 {
    if (!tm)
@@ -216,7 +214,7 @@ tm_range_get(const struct nvsvm_telemetry *tm, unsigned id)
    return id < tm->nranges ? tm->ranges[id] : NULL;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_watch(struct nvsvm_telemetry *tm, const void *ptr,
                       size_t len, const struct nvsvm_watch_params *params,
                       unsigned *id)
@@ -291,7 +289,7 @@ fail_unlock:
    return ret;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_unwatch(struct nvsvm_telemetry *tm, unsigned id)
 {
    struct tm_range *r;
@@ -390,7 +388,7 @@ tm_event(const struct nvsvm_telemetry *tm, struct tm_range *r, unsigned pg,
       r->last_ns = now;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_record(struct nvsvm_telemetry *tm, const void *addr,
                        enum nvsvm_event event, uint64_t now_ns)
 {
@@ -410,7 +408,7 @@ nvsvm_telemetry_record(struct nvsvm_telemetry *tm, const void *addr,
    return ret;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_add_device_counts(struct nvsvm_telemetry *tm, unsigned id,
                                   uint64_t conversions,
                                   uint64_t invalidations)
@@ -441,7 +439,7 @@ tm_thread_faults(uint64_t *minflt, uint64_t *majflt)
    return 0;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_region_begin(struct nvsvm_telemetry *tm, unsigned id,
                              struct nvsvm_fault_region *region)
 {
@@ -462,7 +460,7 @@ nvsvm_telemetry_region_begin(struct nvsvm_telemetry *tm, unsigned id,
    return tm_thread_faults(&region->minflt, &region->majflt);
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_region_end(struct nvsvm_telemetry *tm,
                            struct nvsvm_fault_region *region,
                            uint64_t *minor_faults)
@@ -494,7 +492,7 @@ nvsvm_telemetry_region_end(struct nvsvm_telemetry *tm,
    return 0;
 }
 
-enum nvsvm_page_residency
+NVSVM_EXPORT enum nvsvm_page_residency
 nvsvm_pagemap_residency(uint64_t entry)
 {
    if (entry & PM_PRESENT)
@@ -528,7 +526,7 @@ tm_feed(const struct nvsvm_telemetry *tm, struct tm_range *r,
    }
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_feed_pagemap(struct nvsvm_telemetry *tm, unsigned id,
                              const uint64_t *entries, size_t n,
                              uint64_t now_ns)
@@ -550,7 +548,7 @@ nvsvm_telemetry_feed_pagemap(struct nvsvm_telemetry *tm, unsigned id,
    return ret;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_sample(struct nvsvm_telemetry *tm, uint64_t now_ns)
 {
    uint64_t *buf = NULL;
@@ -660,7 +658,7 @@ tm_stats(const struct nvsvm_telemetry *tm, const struct tm_range *r,
       s->advice |= NVSVM_ADVICE_MIGRATE;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_range_stats(struct nvsvm_telemetry *tm, unsigned id,
                             uint64_t now_ns, struct nvsvm_range_stats *out)
 {
@@ -676,7 +674,7 @@ nvsvm_telemetry_range_stats(struct nvsvm_telemetry *tm, unsigned id,
    return r ? 0 : -ENOENT;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_thrashing_pages(struct nvsvm_telemetry *tm, unsigned id,
                                 uint64_t now_ns, uint64_t *addrs,
                                 unsigned max, unsigned *count)
@@ -702,7 +700,7 @@ nvsvm_telemetry_thrashing_pages(struct nvsvm_telemetry *tm, unsigned id,
    return 0;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_page_thrashing(struct nvsvm_telemetry *tm, const void *addr,
                                uint64_t now_ns)
 {
@@ -719,7 +717,7 @@ nvsvm_telemetry_page_thrashing(struct nvsvm_telemetry *tm, const void *addr,
    return ret;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_ranges(struct nvsvm_telemetry *tm, unsigned *ids,
                        unsigned max, unsigned *count)
 {
@@ -830,7 +828,7 @@ tm_print_json(const struct nvsvm_range_stats *s, FILE *f)
    fprintf(f, "]}");
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_telemetry_print(struct nvsvm_telemetry *tm, uint64_t now_ns,
                       enum nvsvm_telemetry_format format, FILE *f)
 {

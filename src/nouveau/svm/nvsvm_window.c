@@ -33,7 +33,7 @@ is_pow2(uint64_t v)
    return v && !(v & (v - 1));
 }
 
-uint64_t
+NVSVM_EXPORT uint64_t
 nvsvm_window_size_for_vram(uint64_t vram_size)
 {
    uint64_t size = NVSVM_WINDOW_MIN_SIZE;
@@ -72,7 +72,7 @@ window_next_slot(uint64_t addr, uint64_t size)
    return next;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_window_reserve(uint64_t size, uint64_t hint, uint64_t limit,
                      struct nvsvm_window *out)
 {
@@ -129,7 +129,7 @@ nvsvm_window_reserve(uint64_t size, uint64_t hint, uint64_t limit,
    return -NVSVM_E_WINDOW_NO_SLOT;
 }
 
-void
+NVSVM_EXPORT void
 nvsvm_window_release(struct nvsvm_window *win)
 {
    if (!win || !win->reserved)
@@ -165,7 +165,7 @@ svm_window_size(const struct nvsvm_device *dev,
    return 0;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_svm_init(struct nvsvm_device *dev,
                const struct nvsvm_svm_params *params)
 {
@@ -203,13 +203,13 @@ nvsvm_svm_init(struct nvsvm_device *dev,
    return 0;
 }
 
-bool
+NVSVM_EXPORT bool
 nvsvm_svm_enabled(const struct nvsvm_device *dev)
 {
    return dev && dev->svm_enabled;
 }
 
-int
+NVSVM_EXPORT int
 nvsvm_svm_window(const struct nvsvm_device *dev, struct nvsvm_window *out)
 {
    if (!dev || !out)

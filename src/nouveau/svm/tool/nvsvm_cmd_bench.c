@@ -15,13 +15,13 @@
 #include <unistd.h>
 
 #include "nvsvm/nvsvm.h"
-#include "nvsvm/nvsvm_bench.h"
+#include "nvsvm_bench.h"
 #include "nvsvm/nvsvm_telemetry.h"
 #include "nvsvm_bench_raw.h"
 #include "nvsvm_json.h"
 #include "nvsvm_raw_hmm.h"
 
-/* The targets of issue 7, printed beside the figures (never asserted). */
+/* The targets (docs/bench.md), printed beside the figures, never asserted. */
 #define BENCH_RATIO_TARGET 1.05
 #define BENCH_CONVERSIONS_TARGET 100.0
 

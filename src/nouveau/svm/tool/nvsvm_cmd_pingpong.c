@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "nvsvm/nvsvm.h"
-#include "nvsvm/nvsvm_pingpong.h"
+#include "nvsvm_bench.h"
 #include "nvsvm_json.h"
 #include "nvsvm_bench_raw.h"
 #include "nvsvm_raw_hmm.h"
@@ -353,7 +353,7 @@ nvsvm_cmd_pingpong(int argc, char **argv)
 
    /* vsvm performs true device atomics: race them against the CPU. */
    if (o.backend == NVSVM_BACKEND_VSVM) {
-      ret = nvsvm_device_contention(dev, NULL, &cont);
+      ret = nvsvm_bench_contention(dev, NULL, &cont);
       if (ret) {
          fprintf(stderr, "nvsvm pingpong: contention run: %s (%s)\n",
                  nvsvm_error_name(ret), nvsvm_strerror(ret));

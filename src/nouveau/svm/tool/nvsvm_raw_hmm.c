@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "nvsvm_raw_hmm.h"
+#include "nvsvm_time.h"
 
 #define RAW_PAGE 4096u
 
@@ -35,15 +36,6 @@ struct raw_hmm_cmd {
 /* The same bounds as the library's retry loop, so the work is equal. */
 #define RAW_MAX_TRIES 64
 #define RAW_MAX_WAIT_S 2.0
-
-static double
-raw_now(void)
-{
-   struct timespec ts;
-
-   clock_gettime(CLOCK_MONOTONIC, &ts);
-   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* A tick-based guest clock (no TSC/HPET) cannot time one round trip. */
 static uint64_t
@@ -86,8 +78,8 @@ raw_exclusive(int fd, unsigned char *buf, unsigned pages,
       if (err != EBUSY && err != EAGAIN && err != ENOENT)
          return -err;
       if (tries == 1)
-         deadline = raw_now() + RAW_MAX_WAIT_S;
-      if (tries >= RAW_MAX_TRIES || raw_now() > deadline)
+         deadline = nvsvm_time_s() + RAW_MAX_WAIT_S;
+      if (tries >= RAW_MAX_TRIES || nvsvm_time_s() > deadline)
          return -err;
       (*retries)++;
    }
@@ -172,14 +164,14 @@ nvsvm_raw_hmm_pingpong(const char *path,
 
    retries = 0;
    flt0 = raw_minflt();
-   start = raw_now();
+   start = nvsvm_time_s();
    deadline = start + p->time_limit_s;
    for (done = 0; done < p->rounds; done++, round++) {
-      double t0 = raw_now(), t1;
+      double t0 = nvsvm_time_s(), t1;
 
       raw_store_all(buf, p->pages, round);
       ret = raw_exclusive(fd, buf, p->pages, copy, &retries);
-      t1 = raw_now();
+      t1 = nvsvm_time_s();
       if (ret)
          goto fail_mem;
       samples[done] = (t1 - t0) * 1e6;
@@ -190,7 +182,7 @@ nvsvm_raw_hmm_pingpong(const char *path,
          break;
       }
    }
-   r->total_s = raw_now() - start;
+   r->total_s = nvsvm_time_s() - start;
    r->minor_faults = raw_minflt() - flt0;
    r->retries = retries;
    r->rounds = done;

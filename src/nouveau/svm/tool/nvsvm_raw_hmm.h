@@ -3,7 +3,7 @@
 #ifndef NVSVM_RAW_HMM_H
 #define NVSVM_RAW_HMM_H
 
-#include "nvsvm/nvsvm_pingpong.h"
+#include "nvsvm_pingpong.h"
 
 /*
  * The library's loop (nvsvm_pingpong_run) done with open/ioctl only on

@@ -14,22 +14,14 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "nvsvm/nvsvm_bench.h"
+#include "nvsvm_bench.h"
 #include "nvsvm/nvsvm_placement.h"
 #include "nvsvm/nvsvm_telemetry.h"
+#include "nvsvm_time.h"
 
 #define PAGE ((uintptr_t)NVSVM_PAGE_SIZE)
 /* How long CPU threads may take to start before the run gives up. */
 #define BENCH_START_WAIT_S 10.0
-
-static double
-bench_now(void)
-{
-   struct timespec ts;
-
-   clock_gettime(CLOCK_MONOTONIC, &ts);
-   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int
 bench_cmp_double(const void *a, const void *b)
@@ -443,18 +435,18 @@ nvsvm_bench_counters(struct nvsvm_device *dev,
    }
 
    /* The device starts once every CPU thread is adding, never before. */
-   deadline = bench_now() + BENCH_START_WAIT_S;
+   deadline = nvsvm_time_s() + BENCH_START_WAIT_S;
    while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < (int)active) {
       struct timespec nap = { 0, 100 * 1000 };
 
-      if (bench_now() > deadline) {
+      if (nvsvm_time_s() > deadline) {
          ret = -NVSVM_E_TIMEOUT;
          goto out_stop;
       }
       nanosleep(&nap, NULL);
    }
 
-   t0 = bench_now();
+   t0 = nvsvm_time_s();
    deadline = t0 + p->time_limit_s;
    for (unsigned i = 0; i < p->cpu_threads; i++)
       seen[i] = __atomic_load_n(&cpu[i].passes, __ATOMIC_ACQUIRE);
@@ -478,7 +470,7 @@ nvsvm_bench_counters(struct nvsvm_device *dev,
             /* A sleep lets a CPU thread sharing our vCPU run at once. */
             struct timespec nap = { 0, 20 * 1000 };
 
-            if (bench_now() > deadline)
+            if (nvsvm_time_s() > deadline)
                break;
             if (spin < 64)
                sched_yield();
@@ -486,15 +478,15 @@ nvsvm_bench_counters(struct nvsvm_device *dev,
                nanosleep(&nap, NULL);
          }
       }
-      if (bench_now() > deadline) {
+      if (nvsvm_time_s() > deadline) {
          r->time_limited = true;
          break;
       }
       before = nvsvm_telemetry_now_ns();
-      t = bench_now();
+      t = nvsvm_time_s();
 
       ret = step(dev, l.word[0], &retries);
-      r->device_busy_s += bench_now() - t;
+      r->device_busy_s += nvsvm_time_s() - t;
       if (ret < 0)
          goto out_stop;
       for (unsigned i = 0; i < p->cpu_threads; i++)
@@ -512,13 +504,13 @@ nvsvm_bench_counters(struct nvsvm_device *dev,
                                 nvsvm_telemetry_now_ns());
          r->conversions++;
       }
-      t = bench_now();
+      t = nvsvm_time_s();
       if (t > deadline) {
          r->time_limited = r->device_steps < p->device_steps;
          break;
       }
    }
-   r->seconds = bench_now() - t0;
+   r->seconds = nvsvm_time_s() - t0;
    ret = 0;
 
 out_stop:
@@ -624,10 +616,10 @@ bench_check_cost(void *page, unsigned flags, unsigned calls, double *us)
    for (unsigned i = 0; i < 3 && !ret; i++)
       ret = nvsvm_range_check(page, PAGE, flags, &rep);
    for (unsigned i = 0; i < calls && !ret; i++) {
-      double a = bench_now();
+      double a = nvsvm_time_s();
 
       ret = nvsvm_range_check(page, PAGE, flags, &rep);
-      t[i] = (bench_now() - a) * 1e6;
+      t[i] = (nvsvm_time_s() - a) * 1e6;
    }
    if (!ret)
       *us = bench_median(t, calls);

@@ -3,7 +3,7 @@
 #ifndef NVSVM_BENCH_RAW_H
 #define NVSVM_BENCH_RAW_H
 
-#include "nvsvm/nvsvm_pingpong.h"
+#include "nvsvm_pingpong.h"
 
 /*
  * nvsvm_pingpong_run()'s loop on the vsvm node at path, written with

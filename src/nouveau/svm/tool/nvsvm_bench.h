@@ -6,8 +6,8 @@
 #ifndef NVSVM_BENCH_H
 #define NVSVM_BENCH_H
 
-#include "nvsvm/nvsvm.h"
-#include "nvsvm/nvsvm_pingpong.h"
+#include "nvsvm_testdev.h"
+#include "nvsvm_pingpong.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -182,6 +182,35 @@ struct nvsvm_bench_range_result {
 int
 nvsvm_bench_range_cost(const struct nvsvm_bench_range_params *p,
                        struct nvsvm_bench_range_result *r);
+
+/* ------------------------------------------------------------ contention */
+
+/*
+ * True atomic contention (vsvm only): cpu_threads CPU threads and lanes
+ * device lanes add 1 to one counter at the same time until the lanes have
+ * done device_iterations each. The final value must be the sum of all
+ * adds. -NVSVM_E_NOT_SUPPORTED on devices without EXEC.
+ */
+struct nvsvm_contention_params {
+   unsigned cpu_threads;         /* 0: 2 */
+   unsigned lanes;               /* 0: 2 */
+   uint64_t device_iterations;   /* per lane; 0: 100000 */
+};
+
+struct nvsvm_contention_result {
+   unsigned cpu_threads, lanes;
+   double seconds;               /* while both sides ran */
+   uint64_t cpu_ops, device_ops;
+   double cpu_ops_per_s, device_ops_per_s;
+   uint64_t conversions;         /* page taken by the device */
+   double conversions_per_s;
+   uint64_t lost;                /* adds missing from the counter */
+};
+
+int
+nvsvm_bench_contention(struct nvsvm_device *dev,
+                       const struct nvsvm_contention_params *params,
+                       struct nvsvm_contention_result *result);
 
 #ifdef __cplusplus
 }

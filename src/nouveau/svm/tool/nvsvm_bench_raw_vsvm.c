@@ -18,12 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
-/* libdrm's nouveau_drm.h wants stdint.h first. */
+/* drm.h (libdrm) for the types of the uAPI headers. */
 #include <drm.h>
-#include <nouveau_drm.h>
+#include "drm-uapi/nouveau_drm.h"
 
 #include "nvsvm_bench_raw.h"
-#include "vsvm_drm.h"
+#include "nvsvm_time.h"
+#include "drm-uapi/vsvm_drm.h"
 
 #define RAW_PAGE 4096u
 /* Any aligned window will do; this one is small and fits every VA size. */
@@ -33,15 +34,6 @@
 #define RAW_IOCTL_SVM_INIT                                              \
    DRM_IOWR(DRM_COMMAND_BASE + DRM_NOUVEAU_SVM_INIT,                   \
             struct drm_nouveau_svm_init)
-
-static double
-raw_now(void)
-{
-   struct timespec ts;
-
-   clock_gettime(CLOCK_MONOTONIC, &ts);
-   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint64_t
 raw_minflt(void)
@@ -178,16 +170,16 @@ nvsvm_bench_raw_vsvm_pingpong(const char *path,
 
    retries = 0;
    flt0 = raw_minflt();
-   start = raw_now();
+   start = nvsvm_time_s();
    deadline = start + p->time_limit_s;
    for (done = 0; done < p->rounds; done++, round++) {
-      double t0 = raw_now(), t1;
+      double t0 = nvsvm_time_s(), t1;
 
       for (unsigned i = 0; i < p->pages; i++)
          __atomic_store_n((uint64_t *)(buf + (size_t)i * RAW_PAGE),
                           raw_value(round, i), __ATOMIC_RELAXED);
       ret = raw_convert(fd, buf, p->pages, seen, &retries);
-      t1 = raw_now();
+      t1 = nvsvm_time_s();
       if (ret)
          goto out_mem;
       samples[done] = (t1 - t0) * 1e6;
@@ -199,7 +191,7 @@ nvsvm_bench_raw_vsvm_pingpong(const char *path,
          break;
       }
    }
-   r->total_s = raw_now() - start;
+   r->total_s = nvsvm_time_s() - start;
    r->minor_faults = raw_minflt() - flt0;
    r->retries = retries;
    r->rounds = done;

@@ -14,8 +14,9 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-#include "nvsvm/nvsvm_pingpong.h"
+#include "nvsvm_pingpong.h"
 #include "nvsvm_priv.h"
+#include "nvsvm_time.h"
 
 void
 nvsvm_pingpong_params_default(struct nvsvm_pingpong_params *p)
@@ -25,15 +26,6 @@ nvsvm_pingpong_params_default(struct nvsvm_pingpong_params *p)
    p->warmup = 100;
    p->time_limit_s = 60.0;
    p->samples_us = NULL;
-}
-
-static double
-pp_now_s(void)
-{
-   struct timespec ts;
-
-   clock_gettime(CLOCK_MONOTONIC, &ts);
-   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int
@@ -174,17 +166,17 @@ nvsvm_pingpong_run_fn(nvsvm_pingpong_convert_fn convert, void *ctx,
 
    retries = 0;
    flt0 = pp_minflt();
-   start = pp_now_s();
+   start = nvsvm_time_s();
    deadline = start + p->time_limit_s;
    for (done = 0; done < p->rounds; done++, round++) {
-      double t0 = pp_now_s(), t1;
+      double t0 = nvsvm_time_s(), t1;
 
       /* The store faults: the kernel takes the page back from the device. */
       for (unsigned i = 0; i < p->pages; i++)
          __atomic_store_n((uint64_t *)(buf + (size_t)i * NVSVM_PAGE_SIZE),
                           pp_value(round, i), __ATOMIC_RELAXED);
       ret = convert(ctx, buf, p->pages, seen, &retries);
-      t1 = pp_now_s();
+      t1 = nvsvm_time_s();
       if (ret)
          goto fail_alloc;
       samples[done] = (t1 - t0) * 1e6;
@@ -196,7 +188,7 @@ nvsvm_pingpong_run_fn(nvsvm_pingpong_convert_fn convert, void *ctx,
          break;
       }
    }
-   r->total_s = pp_now_s() - start;
+   r->total_s = nvsvm_time_s() - start;
    r->minor_faults = pp_minflt() - flt0;
    r->retries = retries;
    r->rounds = done;

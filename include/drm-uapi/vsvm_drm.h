@@ -1,0 +1,1 @@
+../../kernel/vsvm/include/uapi/vsvm_drm.h
