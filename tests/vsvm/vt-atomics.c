@@ -312,7 +312,7 @@ packed_vs_placed_free_running_contention(void *ctx)
          r.dev = dev;
          r.lane_words = lane0;
          r.lane_stride = stride_w * 8;
-         r.iterations = 10000;
+         r.iterations = 5000;
          for (unsigned i = 0; i < nwords; i++)
             before[i] = lane0[i * stride_w];
          for (unsigned t = 0; t < CPU_THREADS; t++) {
