@@ -6,7 +6,9 @@
  * threads (atomic adds on random words) and a chaos thread (mprotect,
  * MADV_PAGEOUT / MADV_COLD, fork with a child that writes its copy,
  * migration to device memory and back, process_vm_readv, munmap + mmap
- * and MADV_DONTNEED of a scratch page) all run at once on a few pages.
+ * and MADV_DONTNEED of a scratch page) all run at once on a few pages,
+ * while the kernel's HMM test device (/dev/hmm_dmirror0, a second device
+ * owner) takes random pages device-exclusive away from vsvm.
  *
  * Every add is accounted for: the CPU threads count theirs per word, and
  * each EXEC's lane results say how many adds each lane completed (a
@@ -52,6 +54,9 @@ struct stress {
    /* expected adds per word: device (driver thread), CPU (per thread) */
    uint64_t dev_adds[NWORDS];
    uint64_t cpu_adds[CPU_THREADS][NWORDS];
+
+   struct nvsvm_device *hmm;       /* NULL: no HMM test device */
+   uint64_t hmm_conversions, hmm_busy;
 
    /* what ran */
    uint64_t execs, execs_killed, execs_timed_out, device_adds;
@@ -365,6 +370,38 @@ chaos_main(void *p)
    return NULL;
 }
 
+/* -------------------------------------------------- the HMM test device */
+
+static void *
+hmm_main(void *p)
+{
+   struct stress *st = p;
+   uint64_t s = st->seed ^ 0x4a4a;
+
+   while (!stopping(st)) {
+      unsigned pg = rnd(&s) % (S_PAGES + D_PAGES);
+      int ret = nvsvm_device_atomic_fault(st->hmm,
+                                          st->mem + pg * (VT_PAGE / 8),
+                                          VT_PAGE, NULL);
+
+      if (ret == 0) {
+         st->hmm_conversions++;
+      } else if (ret == -EBUSY || ret == -EAGAIN || ret == -EFAULT ||
+                 ret == -EPERM) {
+         /* Locked by a fault, or a D page read-only for a moment. */
+         st->hmm_busy++;
+      } else {
+         char msg[128];
+
+         snprintf(msg, sizeof(msg), "HMM device conversion: %s",
+                  nvsvm_error_name(ret));
+         set_failure(st, msg);
+      }
+      usleep(rnd(&s) % 2000);
+   }
+   return NULL;
+}
+
 /* -------------------------------------------------------------- the run */
 
 static uint64_t
@@ -380,10 +417,10 @@ random_interleavings_keep_every_counter_exact(void *ctx)
 {
    enum piglit_result res = PIGLIT_FAIL;
    struct stress *st = NULL;
-   pthread_t cpu[CPU_THREADS], dev_thread, chaos;
+   pthread_t cpu[CPU_THREADS], dev_thread, chaos, hmm_thread;
    struct cpu_arg args[CPU_THREADS];
    unsigned started_cpu = 0;
-   bool dev_started = false, chaos_started = false;
+   bool dev_started = false, chaos_started = false, hmm_started = false;
    uint64_t budget, wrong = 0, cpu_total = 0;
    struct timespec ts;
 
@@ -403,6 +440,10 @@ random_interleavings_keep_every_counter_exact(void *ctx)
    st->mem = vt_map(S_PAGES + D_PAGES);
    st->scratch = vt_map(1);
    PG_ASSERT(st->mem && st->scratch);
+   if (nvsvm_device_open("/dev/hmm_dmirror0", &st->hmm) != 0) {
+      st->hmm = NULL;
+      piglit_note("no /dev/hmm_dmirror0: vsvm alone (CONFIG_TEST_HMM)");
+   }
    st->end = vt_now() + (double)budget;
 
    for (; started_cpu < CPU_THREADS; started_cpu++) {
@@ -414,6 +455,11 @@ random_interleavings_keep_every_counter_exact(void *ctx)
    }
    dev_started = !pthread_create(&dev_thread, NULL, device_main, st);
    chaos_started = !pthread_create(&chaos, NULL, chaos_main, st);
+   if (st->hmm) {
+      hmm_started = !pthread_create(&hmm_thread, NULL, hmm_main, st);
+      if (!hmm_started)
+         set_failure(st, "could not start the HMM device thread");
+   }
    if (started_cpu < CPU_THREADS || !dev_started || !chaos_started)
       set_failure(st, "could not start every thread");
 
@@ -424,6 +470,8 @@ random_interleavings_keep_every_counter_exact(void *ctx)
       pthread_join(dev_thread, NULL);
    if (chaos_started)
       pthread_join(chaos, NULL);
+   if (hmm_started)
+      pthread_join(hmm_thread, NULL);
 
    for (unsigned w = 0; w < NWORDS; w++) {
       uint64_t want = st->dev_adds[w];
@@ -445,6 +493,8 @@ random_interleavings_keep_every_counter_exact(void *ctx)
                " wrong", st->seed, st->execs, st->execs_killed,
                st->execs_timed_out, st->device_adds, cpu_total, NWORDS,
                wrong);
+   piglit_note("HMM test device: %" PRIu64 " pages taken exclusive, %"
+               PRIu64 " refused", st->hmm_conversions, st->hmm_busy);
    printf("# chaos:");
    for (unsigned i = 0; i < 10; i++)
       printf(" %s %" PRIu64, chaos_names[i], st->chaos[i]);
@@ -462,6 +512,7 @@ out:
       if (st->scratch)
          munmap(st->scratch, VT_PAGE);
       nvsvm_device_close(st->dev);
+      nvsvm_device_close(st->hmm);
       free(st);
    }
    return res;
