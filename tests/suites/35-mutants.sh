@@ -90,7 +90,8 @@ fi
 t0=$(date +%s)
 tools/vm/run --kernel "$tree" --build "$bvm" \
    --timeout "${NVSVM_VM_TIMEOUT:-1500}" --add "$ko" \
-   --env "NVSVM_TEST_TIMEOUT=${NVSVM_TEST_TIMEOUT:-120}" -- \
+   --env "NVSVM_TEST_TIMEOUT=${NVSVM_TEST_TIMEOUT:-120}" \
+   --env "NVSVM_MUTANTS_WINDOW_NS=${NVSVM_MUTANTS_WINDOW_NS:-20000}" -- \
    sh tests/vsvm/mutants.sh "$root/$bvm" "$ko" 2>&1 | tee -a "$log"
 rc=${PIPESTATUS[0]}
 echo "# 35-mutants: VM run took $(( $(date +%s) - t0 )) s (vm/run exit $rc)"

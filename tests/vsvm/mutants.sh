@@ -10,10 +10,15 @@
 #
 # usage: mutants.sh BUILD_DIR VSVM_KO
 # env:   NVSVM_TEST_TIMEOUT  seconds per scenario (default 120)
+#        NVSVM_MUTANTS_WINDOW_NS  rmw_window_ns for every run, control
+#                                 included (default 20000): a window that
+#                                 a CPU thread woken from the folio lock
+#                                 can still reach under TCG
 
 build=${1:?usage: mutants.sh BUILD_DIR VSVM_KO}
 ko=${2:?usage: mutants.sh BUILD_DIR VSVM_KO}
 per=${NVSVM_TEST_TIMEOUT:-120}
+window=${NVSVM_MUTANTS_WINDOW_NS:-20000}
 vt=$build/tests/vsvm
 status=0
 table=/tmp/mutants.table
@@ -63,7 +68,7 @@ scenario()
 load()
 {
    grep -q '^vsvm ' /proc/modules && ! timeout 30 rmmod vsvm && return 1
-   timeout 30 insmod "$ko" "mutant=$1"
+   timeout 30 insmod "$ko" "mutant=$1" "rmw_window_ns=$window"
 }
 
 echo "$plan" | while read -r mutant scenarios; do
@@ -86,7 +91,8 @@ echo "$plan" | while read -r mutant scenarios; do
 done
 
 echo
-echo "# kill table (scenario=result; a mutant is killed when one fails)"
+echo "# kill table (scenario=result; a mutant is killed when one fails;" \
+   "rmw_window_ns=$window)"
 while read -r mutant rest; do
    printf '#   %-22s %s\n' "$mutant" "$rest"
 done <"$table"
