@@ -202,21 +202,30 @@ out:
    return res;
 }
 
-/* munmap under a device adding: the channel dies, the process lives. */
+/*
+ * munmap of a page the device holds (its entry installed, lanes adding
+ * through it): the channel dies, the process lives. The CPU's last read
+ * took the page back, so the scenario waits for the device to convert it
+ * again before unmapping; an entry that survived the unmap would let the
+ * lanes go on adding to a page the process no longer has.
+ */
 static enum piglit_result
 munmap_kills_channel_cleanly(void *ctx)
 {
    enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = NULL, *watch = NULL;
+   struct nvsvm_counters c0, c;
    uint64_t *pages = NULL, seen;
    struct nvsvm_lane_result r[2];
    struct nvsvm_exec_op op;
    struct nvsvm_exec e;
    struct vt_async_exec run;
    bool running = false;
+   double deadline;
    int ret;
 
    (void)ctx;
+   VT_OPEN(&watch, false);
    VT_OPEN(&dev, true);
    pages = vt_map(2);
    PG_ASSERT(pages);
@@ -224,7 +233,17 @@ munmap_kills_channel_cleanly(void *ctx)
    PG_OK(vt_exec_start(&run, dev, &e));
    running = true;
    PG_ASSERT(wait_progress(pages, 1000, &run));
+   PG_OK(nvsvm_device_counters(watch, false, NULL, &c0));
    seen = pages[0];
+   /* That read took the page back: wait until the device has it again. */
+   deadline = vt_now() + WAIT_S;
+   do {
+      if (vt_exec_done(&run) || vt_now() > deadline)
+         PG_FAIL("the device never converted the page back");
+      usleep(1000);
+      PG_OK(nvsvm_device_counters(watch, false, NULL, &c));
+   } while (c.conversions == c0.conversions);
+   usleep(20000);   /* its entry installed, lanes adding through it */
    PG_ASSERT_EQ(munmap(pages, VT_PAGE), 0);
    ret = vt_exec_join(&run);
    running = false;
@@ -243,6 +262,7 @@ out:
    if (pages)
       munmap(pages, 2 * VT_PAGE);
    nvsvm_device_close(dev);
+   nvsvm_device_close(watch);
    return res;
 }
 
