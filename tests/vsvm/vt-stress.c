@@ -21,6 +21,7 @@
  * budget is NVSVM_STRESS_S seconds (default 40); every wait is bounded.
  */
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -61,6 +62,7 @@ struct stress {
    /* what ran */
    uint64_t execs, execs_killed, execs_timed_out, device_adds;
    uint64_t chaos[10];
+   uint64_t chaos_readv_mem;       /* of them through /proc/self/mem */
    uint64_t cpu_ops;
    char failure[256];
 };
@@ -320,10 +322,25 @@ chaos_step(struct stress *st, uint64_t *s)
       break;
    }
    case 5: {
+      /*
+       * Another reader of the page through the kernel (GUP on a remote
+       * mm): process_vm_readv, or /proc/self/mem where the kernel has no
+       * CONFIG_CROSS_MEMORY_ATTACH.
+       */
       struct iovec local = { buf, VT_PAGE }, remote = { page, VT_PAGE };
+      ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
 
-      if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != VT_PAGE) {
-         snprintf(msg, sizeof(msg), "process_vm_readv: %s", strerror(errno));
+      if (n < 0 && errno == ENOSYS) {
+         int fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+
+         n = fd < 0 ? -1 : pread(fd, buf, VT_PAGE, (off_t)(uintptr_t)page);
+         if (fd >= 0)
+            close(fd);
+         st->chaos_readv_mem++;
+      }
+      if (n != (ssize_t)VT_PAGE) {
+         snprintf(msg, sizeof(msg), "reading the page remotely: %s",
+                  n < 0 ? strerror(errno) : "short read");
          set_failure(st, msg);
       }
       break;
@@ -498,7 +515,8 @@ random_interleavings_keep_every_counter_exact(void *ctx)
    printf("# chaos:");
    for (unsigned i = 0; i < 10; i++)
       printf(" %s %" PRIu64, chaos_names[i], st->chaos[i]);
-   printf("\n");
+   printf(" (readv through /proc/self/mem %" PRIu64 ")\n",
+          st->chaos_readv_mem);
    if (st->failure[0])
       PG_FAIL("seed %" PRIu64 ": %s", st->seed, st->failure);
    PG_ASSERT_EQ(wrong, 0);
