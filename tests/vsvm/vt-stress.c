@@ -346,9 +346,14 @@ chaos_step(struct stress *st, uint64_t *s)
       break;
    }
    case 6: {
-      /* The scratch page goes away and comes back zeroed, same address. */
+      /*
+       * The scratch page goes away and comes back zeroed, same address.
+       * Lanes may add to its words 0, 8, 16, 24 (a new page is theirs
+       * too); word 1 is the CPU's alone.
+       */
       void *p = st->scratch;
 
+      ((volatile uint64_t *)p)[1] = 6;
       munmap(p, VT_PAGE);
       p = mmap(p, VT_PAGE, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -359,15 +364,14 @@ chaos_step(struct stress *st, uint64_t *s)
          break;
       }
       madvise(p, VT_PAGE, MADV_NOHUGEPAGE);
-      if (((volatile uint64_t *)p)[0] != 0)
+      if (((volatile uint64_t *)p)[1] != 0)
          set_failure(st, "a fresh scratch page was not zero");
-      ((volatile uint64_t *)p)[0] = 1;
       break;
    }
    case 7:
-      ((volatile uint64_t *)st->scratch)[0] = 7;
+      ((volatile uint64_t *)st->scratch)[1] = 7;
       madvise(st->scratch, VT_PAGE, MADV_DONTNEED);
-      if (((volatile uint64_t *)st->scratch)[0] != 0)
+      if (((volatile uint64_t *)st->scratch)[1] != 0)
          set_failure(st, "MADV_DONTNEED left the scratch page's data");
       break;
    default:
