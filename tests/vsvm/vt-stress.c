@@ -57,7 +57,7 @@ struct stress {
    uint64_t cpu_adds[CPU_THREADS][NWORDS];
 
    struct nvsvm_device *hmm;       /* NULL: no HMM test device */
-   uint64_t hmm_conversions, hmm_busy;
+   uint64_t hmm_conversions, hmm_busy, hmm_enoent;
 
    /* what ran */
    uint64_t execs, execs_killed, execs_timed_out, device_adds;
@@ -408,9 +408,15 @@ hmm_main(void *p)
       if (ret == 0) {
          st->hmm_conversions++;
       } else if (ret == -EBUSY || ret == -EAGAIN || ret == -EFAULT ||
-                 ret == -EPERM) {
-         /* Locked by a fault, or a D page read-only for a moment. */
+                 ret == -EPERM || ret == -ENOENT) {
+         /*
+          * Refused: locked by a fault, a D page read-only for a moment,
+          * or (-ENOENT, seen on 6.12) no page the HMM device could take.
+          * Counted by errno; the totals say whether anything was lost.
+          */
          st->hmm_busy++;
+         if (ret == -ENOENT)
+            st->hmm_enoent++;
       } else {
          char msg[128];
 
@@ -515,7 +521,8 @@ random_interleavings_keep_every_counter_exact(void *ctx)
                st->execs_timed_out, st->device_adds, cpu_total, NWORDS,
                wrong);
    piglit_note("HMM test device: %" PRIu64 " pages taken exclusive, %"
-               PRIu64 " refused", st->hmm_conversions, st->hmm_busy);
+               PRIu64 " refused (%" PRIu64 " of them ENOENT)",
+               st->hmm_conversions, st->hmm_busy, st->hmm_enoent);
    printf("# chaos:");
    for (unsigned i = 0; i < 10; i++)
       printf(" %s %" PRIu64, chaos_names[i], st->chaos[i]);
