@@ -2,7 +2,13 @@
 # SPDX-License-Identifier: MIT
 # Run every suite in tests/suites/ in order, each ending with its own
 # "N passed, N failed, N skipped" line, then print the total.
-# NVSVM_SUITES="unit cl" restricts the run to suites whose names match.
+# NVSVM_SUITES="unit cl" restricts the run to suites whose names match;
+# matching none is a failure, not an empty success.
+# A suite script may declare "# nvsvm-min-results: N": fewer results than
+# that (a binary that silently did not run) is one more failure.
+# Before the total, the number of distinct scenarios: a VM scenario run
+# on three kernels is three results but one scenario.
+# NVSVM_SUITES_DIR runs the suites of another directory (the counting test).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +17,13 @@ mkdir -p "$logdir"
 tp=0 tf=0 ts=0
 table=()
 status=0
+ran=0
+names=$(mktemp "${TMPDIR:-/tmp}/nvsvm-names-XXXXXX")
+trap 'rm -f "$names"' EXIT
+other=0   # results of suites that print no piglit lines: each distinct
 
-for suite in tests/suites/*.sh; do
+suitedir=${NVSVM_SUITES_DIR:-tests/suites}
+for suite in "$suitedir"/*.sh; do
   name=$(basename "$suite" .sh)
   if [ -n "${NVSVM_SUITES:-}" ]; then
     keep=0
@@ -21,6 +32,7 @@ for suite in tests/suites/*.sh; do
     done
     [ $keep -eq 1 ] || continue
   fi
+  ran=$((ran + 1))
   echo "=== suite $name"
   bash "$suite" 2>&1 | tee "$logdir/$name.log"
   rc=${PIPESTATUS[0]}
@@ -37,14 +49,35 @@ for suite in tests/suites/*.sh; do
       f=1
     fi
   fi
+  min=$(sed -n 's/^# nvsvm-min-results: *\([0-9][0-9]*\).*/\1/p' "$suite" |
+        head -n 1)
+  if [ -n "$min" ] && [ $((p + f + s)) -lt "$min" ]; then
+    echo "suite $name: $((p + f + s)) results, fewer than the $min it declares"
+    f=$((f + 1))
+  fi
+  if grep -q '^PIGLIT: {"subtest"' "$logdir/$name.log"; then
+    python3 tools/piglit_count.py --names "$names" "$logdir/$name.log" \
+      >/dev/null
+  else
+    other=$((other + p + f + s))
+  fi
   [ "$f" -eq 0 ] || status=1
   tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
   table+=("$(printf '%-22s %5d passed %5d failed %5d skipped' \
               "$name" "$p" "$f" "$s")")
 done
 
+if [ $ran -eq 0 ]; then
+  echo "NVSVM_SUITES='${NVSVM_SUITES:-}' matches no suite in $suitedir/"
+  tf=$((tf + 1))
+  status=1
+fi
+
 echo
 echo "=== summary"
 for row in "${table[@]}"; do echo "$row"; done
+distinct=$(( $(sort -u "$names" | grep -c .) + other ))
+echo "distinct scenarios: $distinct ($((tp + tf + ts)) results, counting" \
+     "each kernel's run of a VM scenario)"
 echo "$tp passed, $tf failed, $ts skipped"
 exit $status

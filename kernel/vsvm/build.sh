@@ -3,10 +3,17 @@
 # Build vsvm.ko against a built kernel tree: build.sh <kernel-tree> <outdir>
 # writes <outdir>/vsvm.ko. Sources are copied to <outdir>/src so the
 # checkout stays free of build products; rebuilds only when they changed.
+# --mutants (first argument) builds the test variant with the "mutant"
+# module parameter (VSVM_MUTANTS, see vsvm_drv.h); use its own outdir.
 set -euo pipefail
 
+mutants=
+if [ "${1:-}" = --mutants ]; then
+  mutants=1
+  shift
+fi
 if [ $# -ne 2 ]; then
-  echo "usage: $0 <kernel-tree> <outdir>" >&2
+  echo "usage: $0 [--mutants] <kernel-tree> <outdir>" >&2
   exit 2
 fi
 tree=$(cd "$1" && pwd)
@@ -32,19 +39,25 @@ src=$out/src
 mkdir -p "$src/include/uapi"
 changed=0
 for f in Kbuild vsvm_drv.h vsvm_compat.h vsvm_drv.c vsvm_svm.c \
-         vsvm_dmem.c vsvm_exec.c include/uapi/vsvm_drm.h; do
+         vsvm_dmem.c vsvm_exec.c vsvm_knobs.c include/uapi/vsvm_drm.h; do
   if ! cmp -s "$here/$f" "$src/$f"; then
     cp "$here/$f" "$src/$f"
     changed=1
   fi
 done
+# The variant is part of what was built.
+if [ "$(cat "$src/.variant" 2>/dev/null)" != "mutants=$mutants" ]; then
+  echo "mutants=$mutants" >"$src/.variant"
+  changed=1
+fi
 if [ $changed -eq 0 ] && [ -f "$out/vsvm.ko" ] &&
    [ "$out/vsvm.ko" -nt "$tree/Module.symvers" ]; then
   echo "vsvm: $out/vsvm.ko is up to date"
   exit 0
 fi
 
-make -C "$tree" M="$src" -j2 modules >"$out/make.log" 2>&1 || {
+make -C "$tree" M="$src" -j2 ${mutants:+VSVM_MUTANTS=1} modules \
+  >"$out/make.log" 2>&1 || {
   cat "$out/make.log" >&2
   echo "vsvm: module build failed against $tree" >&2
   exit 1

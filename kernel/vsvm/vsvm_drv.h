@@ -17,6 +17,63 @@
 
 #include "include/uapi/vsvm_drm.h"
 
+/*
+ * Test knobs (module parameters, vsvm_knobs.c), read once per use:
+ * - rmw_window_ns: a device read-modify-write is a plain load, the
+ *   operation and a plain store, this many ns apart. Nothing but the
+ *   page's ownership keeps a CPU access out of that window, as on a GPU
+ *   whose atomics on system memory are not coherent with the CPU's.
+ * - fault_delay_us: a fault sleeps this long between getting the page
+ *   (hmm_range_fault, make_device_exclusive) and checking the notifier
+ *   sequence, widening the window in which the CPU can change the page.
+ */
+extern unsigned int vsvm_rmw_window_ns;
+extern unsigned int vsvm_fault_delay_us;
+
+void vsvm_rmw_window(void);
+void vsvm_fault_delay(void);
+
+/*
+ * Mutants: each breaks one promise of the fault and invalidation paths,
+ * so that the test suites can show they notice. They exist only in a
+ * module built with VSVM_MUTANTS (kernel/vsvm/build.sh --mutants); the
+ * ordinary module has no "mutant" parameter and vsvm_mutant_is() is
+ * constant false there.
+ */
+enum vsvm_mutant {
+	VSVM_MUT_NONE,
+	VSVM_MUT_NO_EXCLUSIVE,          /* atomics mapped without conversion */
+	VSVM_MUT_IGNORE_INVALIDATE,     /* mirror notifier drops nothing */
+	VSVM_MUT_NO_SEQ_RETRY,          /* faults skip the sequence check */
+	VSVM_MUT_UNLOCK_BEFORE_ACCESS,  /* folio and table let go first */
+	VSVM_MUT_NO_UNMAP_INVALIDATE,   /* munmap leaves entries in place */
+	VSVM_NR_MUTANTS
+};
+
+#ifdef VSVM_MUTANTS
+extern int vsvm_mutant;
+
+static inline bool vsvm_mutant_is(enum vsvm_mutant m)
+{
+	return READ_ONCE(vsvm_mutant) == m;
+}
+
+static inline bool vsvm_mutant_active(void)
+{
+	return READ_ONCE(vsvm_mutant) != VSVM_MUT_NONE;
+}
+#else
+static inline bool vsvm_mutant_is(enum vsvm_mutant m)
+{
+	return false;
+}
+
+static inline bool vsvm_mutant_active(void)
+{
+	return false;
+}
+#endif
+
 /* Counter indices, in the order of struct drm_vsvm_counters. */
 enum vsvm_counter {
 	VSVM_C_FAULTS_READ,
@@ -112,6 +169,12 @@ struct vsvm_svmm {
 	struct mutex mutex;
 	struct xarray pt;       /* VA >> PAGE_SHIFT -> xa_mk_value(entry) */
 	bool detached;
+	/*
+	 * Mutant runs only: a reference on every system page ever mapped,
+	 * dropped at close, so that a mutant that keeps a stale entry
+	 * writes to a page nobody else can get, not to freed memory.
+	 */
+	struct xarray pins;     /* pfn -> page, under mutex */
 
 	struct vsvm_counters ctr;   /* this file's */
 };

@@ -75,40 +75,56 @@ static u32 vsvm_op_access(u32 opcode)
 	}
 }
 
-/* Runs under the device-table lock on the mapped, aligned word. */
+static u64 vsvm_word_load(void *kaddr, bool is64)
+{
+	return is64 ? READ_ONCE(*(u64 *)kaddr) : READ_ONCE(*(u32 *)kaddr);
+}
+
+static void vsvm_word_store(void *kaddr, bool is64, u64 v)
+{
+	if (is64)
+		WRITE_ONCE(*(u64 *)kaddr, v);
+	else
+		WRITE_ONCE(*(u32 *)kaddr, (u32)v);
+}
+
+/*
+ * Runs under the device-table lock on the mapped, aligned word.
+ *
+ * ADD, CAS and XCHG are NOT locked instructions: a load, the operation,
+ * a window (rmw_window_ns), and a store, as a GPU's atomics on system
+ * memory behind a link that is not coherent with the CPU. The lock keeps
+ * the device's lanes atomic among themselves (a GPU's L2 does that);
+ * only the page being device-exclusive, or in device memory, keeps the
+ * CPU out of the window. An exact total is evidence of that, and a lost
+ * update is a real failure.
+ */
 static void vsvm_op_fn(struct vsvm_access *acc, void *kaddr)
 {
 	struct vsvm_op_state *st = acc->arg;
-	u64 *p64 = kaddr;
-	u32 *p32 = kaddr;
 	bool is64 = st->op->flags & DRM_VSVM_OP_F_64;
+	u64 mask = is64 ? U64_MAX : U32_MAX;
+	u64 old;
 
 	switch (st->op->opcode) {
 	case DRM_VSVM_OP_LOAD:
 	case DRM_VSVM_OP_WAIT:
-		st->r = is64 ? READ_ONCE(*p64) : READ_ONCE(*p32);
-		break;
+		st->r = vsvm_word_load(kaddr, is64);
+		return;
 	case DRM_VSVM_OP_STORE:
-		if (is64)
-			WRITE_ONCE(*p64, st->v);
-		else
-			WRITE_ONCE(*p32, (u32)st->v);
-		break;
-	case DRM_VSVM_OP_ADD:
-		if (is64)
-			st->r = atomic64_fetch_add(st->v, (atomic64_t *)kaddr);
-		else
-			st->r = (u32)atomic_fetch_add((int)st->v,
-						      (atomic_t *)kaddr);
-		break;
-	case DRM_VSVM_OP_CAS:
-		st->r = is64 ? cmpxchg(p64, st->c, st->v) :
-			       cmpxchg(p32, (u32)st->c, (u32)st->v);
-		break;
-	case DRM_VSVM_OP_XCHG:
-		st->r = is64 ? xchg(p64, st->v) : xchg(p32, (u32)st->v);
-		break;
+		vsvm_word_store(kaddr, is64, st->v);
+		return;
 	}
+
+	old = vsvm_word_load(kaddr, is64);
+	st->r = old;
+	if (st->op->opcode == DRM_VSVM_OP_CAS && old != (st->c & mask))
+		return;
+	vsvm_rmw_window();
+	if (st->op->opcode == DRM_VSVM_OP_ADD)
+		vsvm_word_store(kaddr, is64, (old + st->v) & mask);
+	else
+		vsvm_word_store(kaddr, is64, st->v);
 }
 
 /* Past the deadline, or the caller is dying: every lane stops. */

@@ -52,9 +52,41 @@ static void vsvm_pte_access(unsigned long pte, struct vsvm_access *acc)
 	kunmap_local(kaddr);
 }
 
-/* Install the entry a fault produced and replay the access at once. */
+/*
+ * Mutant runs: hold the page until close (see vsvm_svmm.pins). Best
+ * effort: without memory for the pin the mutant may touch a freed page,
+ * which is what it is there to show anyway.
+ */
+static void vsvm_mutant_pin(struct vsvm_svmm *svmm, unsigned long pte)
+{
+	unsigned long pfn = pte >> VSVM_PTE_SHIFT;
+	struct page *page = pfn_to_page(pfn);
+
+	if (!vsvm_mutant_active() || (pte & VSVM_PTE_VRAM) ||
+	    xa_load(&svmm->pins, pfn))
+		return;
+	if (!xa_is_err(xa_store(&svmm->pins, pfn, page, GFP_ATOMIC)))
+		get_page(page);
+}
+
+static void vsvm_mutant_unpin_all(struct vsvm_svmm *svmm)
+{
+	unsigned long pfn;
+	struct page *page;
+
+	lockdep_assert_held(&svmm->mutex);
+	xa_for_each(&svmm->pins, pfn, page)
+		put_page(page);
+	xa_destroy(&svmm->pins);
+}
+
+/*
+ * Install the entry a fault produced and, unless told not to, replay
+ * the access at once.
+ */
 static int vsvm_install_locked(struct vsvm_svmm *svmm,
-			       struct vsvm_access *acc, unsigned long pte)
+			       struct vsvm_access *acc, unsigned long pte,
+			       bool access)
 {
 	void *old;
 
@@ -68,7 +100,9 @@ static int vsvm_install_locked(struct vsvm_svmm *svmm,
 		       GFP_ATOMIC);
 	if (xa_is_err(old))
 		return xa_err(old);
-	vsvm_pte_access(pte, acc);
+	vsvm_mutant_pin(svmm, pte);
+	if (access)
+		vsvm_pte_access(pte, acc);
 	return 0;
 }
 
@@ -78,6 +112,11 @@ static int vsvm_svmm_invalidate_range_start(struct mmu_notifier *mn,
 	struct vsvm_svmm *svmm = container_of(mn, struct vsvm_svmm, notifier);
 	unsigned long idx, n = 0;
 	void *entry;
+
+	if (vsvm_mutant_is(VSVM_MUT_IGNORE_INVALIDATE) ||
+	    (vsvm_mutant_is(VSVM_MUT_NO_UNMAP_INVALIDATE) &&
+	     range->event == MMU_NOTIFY_UNMAP))
+		return 0;
 
 	/*
 	 * Our own conversion: the atomic fault installs the atomic entry
@@ -120,6 +159,7 @@ static void vsvm_svmm_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	mutex_lock(&svmm->mutex);
 	svmm->detached = true;
 	xa_destroy(&svmm->pt);
+	vsvm_mutant_unpin_all(svmm);
 	mutex_unlock(&svmm->mutex);
 }
 
@@ -150,6 +190,7 @@ int vsvm_svmm_init(struct vsvm_file *vfile, u64 addr, u64 size)
 	mutex_init(&svmm->fault_lock);
 	mutex_init(&svmm->mutex);
 	xa_init(&svmm->pt);
+	xa_init(&svmm->pins);
 	svmm->notifier.ops = &vsvm_mn_ops;
 
 	/* nouveau's order: -EBUSY before the window is looked at. */
@@ -189,6 +230,7 @@ void vsvm_svmm_fini(struct vsvm_svmm *svmm)
 	mutex_lock(&svmm->mutex);
 	svmm->detached = true;
 	xa_destroy(&svmm->pt);
+	vsvm_mutant_unpin_all(svmm);
 	mutex_unlock(&svmm->mutex);
 	mmu_notifier_put(&svmm->notifier);
 }
@@ -319,7 +361,7 @@ static int vsvm_range_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc,
 	struct mm_struct *mm = svmm->notifier.mm;
 	unsigned long addr = acc->addr & PAGE_MASK;
 	struct vsvm_fault_notifier fn = { .svmm = svmm };
-	unsigned long hmm_pfn;
+	unsigned long hmm_pfn, pte;
 	struct hmm_range range = {
 		.notifier = &fn.notifier,
 		.start = addr,
@@ -354,14 +396,20 @@ static int vsvm_range_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc,
 		if (ret)
 			goto out;
 
+		vsvm_fault_delay();
 		mutex_lock(&svmm->mutex);
-		if (!mmu_interval_read_retry(&fn.notifier, range.notifier_seq))
+		if (vsvm_mutant_is(VSVM_MUT_NO_SEQ_RETRY) ||
+		    !mmu_interval_read_retry(&fn.notifier, range.notifier_seq))
 			break;
 		mutex_unlock(&svmm->mutex);
 		vsvm_count(svmm, VSVM_C_NOTIFIER_RETRIES, 1);
 	}
 
-	ret = vsvm_install_locked(svmm, acc, vsvm_pte_from_hmm(svmm, hmm_pfn));
+	pte = vsvm_pte_from_hmm(svmm, hmm_pfn);
+	/* Mutant: a writable page is taken as good enough for atomics. */
+	if (vsvm_mutant_is(VSVM_MUT_NO_EXCLUSIVE) && (pte & VSVM_PTE_W))
+		pte |= VSVM_PTE_A;
+	ret = vsvm_install_locked(svmm, acc, pte, true);
 	mutex_unlock(&svmm->mutex);
 out:
 	mmu_interval_notifier_remove(&fn.notifier);
@@ -393,7 +441,7 @@ static int vsvm_atomic_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc)
 	struct mm_struct *mm = svmm->notifier.mm;
 	unsigned long addr = acc->addr & PAGE_MASK;
 	struct vsvm_fault_notifier fn = { .svmm = svmm };
-	unsigned long seq;
+	unsigned long seq, pte;
 	unsigned int tries;
 	struct page *page;
 	bool never;
@@ -433,17 +481,28 @@ static int vsvm_atomic_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc)
 		}
 		vsvm_count(svmm, VSVM_C_CONVERSIONS, 1);
 
+		vsvm_fault_delay();
 		mutex_lock(&svmm->mutex);
-		if (!mmu_interval_read_retry(&fn.notifier, seq))
+		if (vsvm_mutant_is(VSVM_MUT_NO_SEQ_RETRY) ||
+		    !mmu_interval_read_retry(&fn.notifier, seq))
 			break;
 		mutex_unlock(&svmm->mutex);
 		vsvm_exclusive_release(page);
 		vsvm_count(svmm, VSVM_C_NOTIFIER_RETRIES, 1);
 	}
 
-	ret = vsvm_install_locked(svmm, acc,
-				  page_to_pfn(page) << VSVM_PTE_SHIFT |
-				  VSVM_PTE_R | VSVM_PTE_W | VSVM_PTE_A);
+	pte = page_to_pfn(page) << VSVM_PTE_SHIFT |
+	      VSVM_PTE_R | VSVM_PTE_W | VSVM_PTE_A;
+	if (vsvm_mutant_is(VSVM_MUT_UNLOCK_BEFORE_ACCESS)) {
+		/* Mutant: the page and the table are let go, then accessed. */
+		ret = vsvm_install_locked(svmm, acc, pte, false);
+		mutex_unlock(&svmm->mutex);
+		vsvm_exclusive_release(page);
+		if (!ret)
+			vsvm_pte_access(pte, acc);
+		goto out;
+	}
+	ret = vsvm_install_locked(svmm, acc, pte, true);
 	mutex_unlock(&svmm->mutex);
 	vsvm_exclusive_release(page);
 out:
@@ -510,7 +569,11 @@ int vsvm_svmm_access(struct vsvm_svmm *svmm, struct vsvm_access *acc)
 		break;
 	default:
 		vsvm_count(svmm, VSVM_C_FAULTS_ATOMIC, 1);
-		ret = vsvm_atomic_fault(svmm, acc);
+		/* Mutant: map for atomics with no conversion at all. */
+		if (vsvm_mutant_is(VSVM_MUT_NO_EXCLUSIVE))
+			ret = vsvm_range_fault(svmm, acc, true);
+		else
+			ret = vsvm_atomic_fault(svmm, acc);
 		break;
 	}
 out:

@@ -6,6 +6,7 @@
  */
 
 #include "kt_common.h"
+#include "thp_probe.h"
 
 struct kt_ctx {
    struct kt_kernel k;
@@ -54,7 +55,6 @@ static unsigned char *
 thp_fresh(unsigned char **map, uint64_t salt, const char **why)
 {
    static char reason[160];
-   struct nvsvm_range_report rep;
    unsigned char *hp;
    char mode[32];
 
@@ -71,10 +71,13 @@ thp_fresh(unsigned char **map, uint64_t salt, const char **why)
       return NULL;
    madvise(hp, HPAGE, MADV_HUGEPAGE);
    kt_fill(hp, HPAGE / KT_PAGE, salt);
-   if (nvsvm_range_check(hp, HPAGE, 0, &rep) != 0 ||
-       !(rep.warnings & NVSVM_RANGE_WARN_THP)) {
-      *why = "the kernel backed the MADV_HUGEPAGE range with 4 KiB pages "
-             "(no free huge page), so no THP to test";
+   /* The kernel's word (smaps), not the library's: that is under test. */
+   if (!thp_probe_backed(hp, HPAGE)) {
+      snprintf(reason, sizeof(reason),
+               "smaps: AnonHugePages %ld kB, the kernel backed the "
+               "MADV_HUGEPAGE range with 4 KiB pages (no free huge page)",
+               thp_probe_anon_huge_kb(hp));
+      *why = reason;
       return NULL;
    }
    return hp;

@@ -259,6 +259,109 @@ out:
    return res;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+   return (x > y) - (x < y);
+}
+
+static int
+cmp_dbl(const void *a, const void *b)
+{
+   double x = *(const double *)a, y = *(const double *)b;
+
+   return (x > y) - (x < y);
+}
+
+#define BENCH_RUNS 5u
+
+/*
+ * The free-running contention benchmark: CPU threads and lanes add to
+ * their own counters at the same time (no lockstep), packed on one page
+ * or placed one per page, BENCH_RUNS runs of each, alternating. Prints
+ * the median and the spread of conversions and device throughput; every
+ * run's totals must be exact, and placed must convert less than packed
+ * in every pair of runs.
+ */
+static enum piglit_result
+packed_vs_placed_free_running_contention(void *ctx)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   const unsigned nwords = LANES + CPU_THREADS;
+   uint64_t *mem = NULL;
+   uint64_t conv[2][BENCH_RUNS];
+   double ops_s[2][BENCH_RUNS], cpu_s[2][BENCH_RUNS];
+   static const char *const kind[2] = { "packed", "placed" };
+
+   (void)ctx;
+   VT_OPEN(&dev, true);
+   mem = vt_map(1 + nwords);
+   PG_ASSERT(mem);
+
+   for (unsigned run = 0; run < BENCH_RUNS; run++) {
+      for (unsigned k = 0; k < 2; k++) {
+         struct race r;
+         uint64_t *lane0 = k ? &mem[VT_PAGE / 8] : mem;
+         uint64_t stride_w = k ? VT_PAGE / 8 : 8;
+         uint64_t before[LANES + CPU_THREADS], dev_ops = 0, cpu_ops = 0;
+
+         memset(&r, 0, sizeof(r));
+         r.dev = dev;
+         r.lane_words = lane0;
+         r.lane_stride = stride_w * 8;
+         r.iterations = 5000;
+         for (unsigned i = 0; i < nwords; i++)
+            before[i] = lane0[i * stride_w];
+         for (unsigned t = 0; t < CPU_THREADS; t++) {
+            r.cpu[t].nwords = 1;
+            r.cpu[t].words[0] = &lane0[(LANES + t) * stride_w];
+            r.cpu[t].min_ops = 1;
+         }
+         PG_OK(race_run(&r));
+         PG_OK(r.ret);
+         for (unsigned l = 0; l < LANES; l++) {
+            PG_ASSERT_EQ(r.results[l].ops, r.iterations);
+            PG_ASSERT_EQ(lane0[l * stride_w] - before[l], r.iterations);
+            dev_ops += r.results[l].ops;
+         }
+         for (unsigned t = 0; t < CPU_THREADS; t++) {
+            PG_ASSERT(!r.cpu[t].timed_out);
+            PG_ASSERT_EQ(lane0[(LANES + t) * stride_w] - before[LANES + t],
+                         r.cpu[t].adds[0]);
+            cpu_ops += r.cpu[t].adds[0];
+         }
+         conv[k][run] = r.exec.delta.conversions;
+         ops_s[k][run] = dev_ops / (r.exec.elapsed_ns / 1e9);
+         cpu_s[k][run] = cpu_ops / (r.exec.elapsed_ns / 1e9);
+      }
+      if (conv[1][run] >= conv[0][run])
+         PG_FAIL("run %u: placed converted %" PRIu64 " times, packed %"
+                 PRIu64, run, conv[1][run], conv[0][run]);
+   }
+   for (unsigned k = 0; k < 2; k++) {
+      qsort(conv[k], BENCH_RUNS, sizeof(conv[k][0]), cmp_u64);
+      qsort(ops_s[k], BENCH_RUNS, sizeof(ops_s[k][0]), cmp_dbl);
+      qsort(cpu_s[k], BENCH_RUNS, sizeof(cpu_s[k][0]), cmp_dbl);
+      piglit_note("bench free-running %s: conversions median %" PRIu64
+                  " (min %" PRIu64 ", max %" PRIu64 "); device adds/s "
+                  "median %.0f (min %.0f, max %.0f); cpu adds/s median "
+                  "%.0f; %u runs, totals exact", kind[k],
+                  conv[k][BENCH_RUNS / 2], conv[k][0],
+                  conv[k][BENCH_RUNS - 1], ops_s[k][BENCH_RUNS / 2],
+                  ops_s[k][0], ops_s[k][BENCH_RUNS - 1],
+                  cpu_s[k][BENCH_RUNS / 2], BENCH_RUNS);
+   }
+   res = PIGLIT_PASS;
+out:
+   if (mem)
+      munmap(mem, (1 + nwords) * VT_PAGE);
+   nvsvm_device_close(dev);
+   return res;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -267,6 +370,8 @@ main(int argc, char **argv)
         concurrent_atomics_on_one_page_are_exact },
       { "isolated_counters_convert_once_per_page",
         isolated_counters_convert_once_per_page },
+      { "packed_vs_placed_free_running_contention",
+        packed_vs_placed_free_running_contention },
    };
 
    return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]),

@@ -202,21 +202,30 @@ out:
    return res;
 }
 
-/* munmap under a device adding: the channel dies, the process lives. */
+/*
+ * munmap of a page the device holds (its entry installed, lanes adding
+ * through it): the channel dies, the process lives. The CPU's last read
+ * took the page back, so the scenario waits for the device to convert it
+ * again before unmapping; an entry that survived the unmap would let the
+ * lanes go on adding to a page the process no longer has.
+ */
 static enum piglit_result
 munmap_kills_channel_cleanly(void *ctx)
 {
    enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = NULL, *watch = NULL;
+   struct nvsvm_counters c0, c;
    uint64_t *pages = NULL, seen;
    struct nvsvm_lane_result r[2];
    struct nvsvm_exec_op op;
    struct nvsvm_exec e;
    struct vt_async_exec run;
    bool running = false;
+   double deadline;
    int ret;
 
    (void)ctx;
+   VT_OPEN(&watch, false);
    VT_OPEN(&dev, true);
    pages = vt_map(2);
    PG_ASSERT(pages);
@@ -224,7 +233,17 @@ munmap_kills_channel_cleanly(void *ctx)
    PG_OK(vt_exec_start(&run, dev, &e));
    running = true;
    PG_ASSERT(wait_progress(pages, 1000, &run));
+   PG_OK(nvsvm_device_counters(watch, false, NULL, &c0));
    seen = pages[0];
+   /* That read took the page back: wait until the device has it again. */
+   deadline = vt_now() + WAIT_S;
+   do {
+      if (vt_exec_done(&run) || vt_now() > deadline)
+         PG_FAIL("the device never converted the page back");
+      usleep(1000);
+      PG_OK(nvsvm_device_counters(watch, false, NULL, &c));
+   } while (c.conversions == c0.conversions);
+   usleep(20000);   /* its entry installed, lanes adding through it */
    PG_ASSERT_EQ(munmap(pages, VT_PAGE), 0);
    ret = vt_exec_join(&run);
    running = false;
@@ -243,6 +262,7 @@ out:
    if (pages)
       munmap(pages, 2 * VT_PAGE);
    nvsvm_device_close(dev);
+   nvsvm_device_close(watch);
    return res;
 }
 
@@ -281,6 +301,83 @@ close_with_pages_in_device_memory_keeps_data(void *ctx)
 out:
    if (buf)
       munmap(buf, n * VT_PAGE);
+   nvsvm_device_close(dev);
+   nvsvm_device_close(watch);
+   return res;
+}
+
+/*
+ * mprotect(PROT_READ) while the device's first atomic fault holds the
+ * page it has just made exclusive but has not mapped yet (fault_delay_us
+ * holds it there): the fault must see the notifier sequence move and
+ * retry, find no writable mapping, and kill the channel. A fault that
+ * skipped the check would map a read-only page for atomics and keep
+ * adding to it.
+ */
+static enum piglit_result
+mprotect_during_atomic_fault_is_seen(void *ctx)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL, *watch = NULL;
+   struct nvsvm_counters d0, d;
+   uint64_t *page = NULL;
+   struct nvsvm_lane_result r;
+   struct nvsvm_exec_op op;
+   struct nvsvm_exec e;
+   struct vt_async_exec run;
+   bool running = false, delayed = false;
+   unsigned long old_delay = 0;
+   double deadline;
+   int ret;
+
+   (void)ctx;
+   VT_OPEN(&watch, false);
+   VT_OPEN(&dev, true);
+   ret = vt_knob_get("fault_delay_us", &old_delay);
+   if (ret)
+      PG_SKIP("vsvm has no fault_delay_us parameter (%s)", strerror(-ret));
+   ret = vt_knob_set("fault_delay_us", 200000);
+   if (ret)
+      PG_SKIP("cannot set " VT_KNOB_DIR "fault_delay_us: %s (needs root)",
+              strerror(-ret));
+   delayed = true;
+   page = vt_map(1);
+   PG_ASSERT(page);
+   long_adds(&e, &op, &r, 1, page);
+   e.iterations = 2000;
+   PG_OK(nvsvm_device_counters(watch, false, NULL, &d0));
+   PG_OK(vt_exec_start(&run, dev, &e));
+   running = true;
+
+   /* The conversion is counted before the delay: now it holds the page. */
+   deadline = vt_now() + WAIT_S;
+   for (;;) {
+      PG_OK(nvsvm_device_counters(watch, false, NULL, &d));
+      if (d.conversions > d0.conversions)
+         break;
+      if (vt_exec_done(&run) || vt_now() > deadline)
+         PG_FAIL("the device's first atomic fault never converted");
+      usleep(500);
+   }
+   PG_ASSERT_EQ(mprotect(page, VT_PAGE, PROT_READ), 0);
+   ret = vt_exec_join(&run);
+   running = false;
+   vt_report_exec("mprotect in fault", &e, ret);
+   piglit_note("after mprotect: device adds %" PRIu64 ", word %" PRIu64,
+               r.ops, page[0]);
+   PG_ASSERT_RET(ret, -EIO);
+   PG_ASSERT_RET(e.fault_status, -EFAULT);
+   PG_ASSERT_GE(e.delta.notifier_retries, 1);
+   PG_ASSERT_EQ(r.ops, 0);
+   PG_ASSERT_EQ(page[0], 0);
+   res = PIGLIT_PASS;
+out:
+   if (running)
+      vt_exec_join(&run);
+   if (delayed && vt_knob_set("fault_delay_us", old_delay))
+      res = PIGLIT_FAIL;
+   if (page)
+      munmap(page, VT_PAGE);
    nvsvm_device_close(dev);
    nvsvm_device_close(watch);
    return res;
@@ -361,6 +458,7 @@ main(int argc, char **argv)
       T(fork_while_device_adds_keeps_parent_exact),
       T(mprotect_read_only_kills_channel_and_count_is_exact),
       T(munmap_kills_channel_cleanly),
+      T(mprotect_during_atomic_fault_is_seen),
       T(close_with_pages_in_device_memory_keeps_data),
       T(process_exit_during_exec_is_prompt_and_clean),
    };

@@ -196,4 +196,44 @@ vt_exec_join(struct vt_async_exec *a)
    return a->ret;
 }
 
+/* ------------------------------------------------------ module knobs */
+
+#define VT_KNOB_DIR "/sys/module/vsvm/parameters/"
+
+/* Read a numeric vsvm module parameter: 0, or a negative errno. */
+static inline int
+vt_knob_get(const char *name, unsigned long *val)
+{
+   char path[128];
+   FILE *f;
+   int ok;
+
+   snprintf(path, sizeof(path), VT_KNOB_DIR "%s", name);
+   f = fopen(path, "r");
+   if (!f)
+      return -errno;
+   ok = fscanf(f, "%lu", val) == 1;
+   fclose(f);
+   return ok ? 0 : -EINVAL;
+}
+
+/* Set a numeric vsvm module parameter (root only): 0 or a negative errno. */
+static inline int
+vt_knob_set(const char *name, unsigned long val)
+{
+   char path[128];
+   FILE *f;
+   int ret = 0;
+
+   snprintf(path, sizeof(path), VT_KNOB_DIR "%s", name);
+   f = fopen(path, "w");
+   if (!f)
+      return -errno;
+   if (fprintf(f, "%lu\n", val) < 0)
+      ret = -EIO;
+   if (fclose(f) != 0 && ret == 0)
+      ret = -errno;
+   return ret;
+}
+
 #endif /* VT_COMMON_H */
