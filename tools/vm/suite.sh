@@ -4,7 +4,7 @@
 # project in build-vm/ and vsvm.ko, boot one VM running every kernel-path
 # test, and print the piglit count as "N passed, N failed, N skipped".
 #
-# usage: suite.sh 6.12|6.1 [--debug]   our cached kernels
+# usage: suite.sh 7.2|6.12|6.1 [--debug]   our cached kernels
 #        suite.sh KERNEL-TREE|BZIMAGE   your own kernel (see docs/vm.md)
 # env:   NVSVM_VM_TIMEOUT (whole VM, default 1200 s), NVSVM_TEST_TIMEOUT
 #        (per test binary, default 120 s), BUILD_VM (default build-vm),
@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root" || exit 1
 
-kver=${1:?usage: suite.sh 6.12|6.1 [--debug]}
+kver=${1:?usage: suite.sh 7.2|6.12|6.1 [--debug]}
 debug=${2:-}
 bvm=${BUILD_VM:-build-vm}
 vm_timeout=${NVSVM_VM_TIMEOUT:-1200}
@@ -33,13 +33,13 @@ broken()
 }
 
 case "$kver" in
-6.12|6.1)
+7.2|6.12|6.1)
    tree=$("$here/kernel-build.sh" --kernel "$kver" $debug --print-tree) ||
       broken "kernel build failed" ;;
 *)
    # Your own kernel: a built tree (vsvm.ko is built against it) or a
    # bzImage (no modules).
-   [ -z "$debug" ] || broken "--debug applies to 6.12|6.1 only"
+   [ -z "$debug" ] || broken "--debug applies to 7.2|6.12|6.1 only"
    [ -e "$kver" ] || broken "no kernel tree or bzImage at $kver"
    tree=$(realpath "$kver") ;;
 esac
