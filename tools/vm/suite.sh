@@ -105,6 +105,34 @@ if [ "${NVSVM_VM_SELFCHECK:-1}" != 0 ]; then
       sh -c 'exit 7'
 fi
 
+# The behaviours the scenarios recorded, as JSON for the table of
+# docs/kernel-path.md, which must agree with this run (our kernels only).
+case "$kver" in
+7.2|6.12|6.1)
+   release=$(sed -n 's/^nvsvm-vm: kernel \([^ ,]*\),.*/\1/p' "$log" | head -n 1)
+   flavour=base
+   [ -z "$debug" ] || flavour=debug
+   mkdir -p "$bvm/kernel-results"
+   results=$bvm/kernel-results/$kver-$flavour.json
+   name=kernel_path_table_matches_this_run
+   out="# collecting the recorded behaviours failed"
+   if python3 "$here/kernel-table.py" collect "$log" "$kver" \
+         "${release:-unknown}" "$flavour" "$results" >/dev/null &&
+      out=$(python3 "$here/kernel-table.py" check "$results"); then
+      res=pass
+   else
+      res=fail
+   fi
+   {
+      echo "$out" | tail -n 40
+      echo "# results: $results"
+      echo "PIGLIT: {\"enumerate subtests\": [\"$name\"]}"
+      echo "PIGLIT: {\"subtest\": {\"$name\": \"$res\"}}"
+      echo "PIGLIT: {\"result\": \"$res\"}"
+   } | tee -a "$log"
+   ;;
+esac
+
 counted=$(python3 "$root/tools/piglit_count.py" "$log")
 # Its notes (missing subtests...), then our own total below.
 echo "$counted" | sed '$d'
