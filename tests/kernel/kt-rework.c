@@ -157,7 +157,7 @@ static enum piglit_result
 exclusive_entry_swap_type_one_type_since_6_15(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.1", 29 }, { "6.12", 29 }, { "7.2", 30 }, { NULL, 0 },
+      { "6.1", 28 }, { "6.12", 29 }, { "7.2", 30 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -195,7 +195,7 @@ static enum piglit_result
 mprotect_readonly_keeps_page_exclusive(void *data)
 {
    static const struct kt_expect type[] = {
-      { "6.1", 30 }, { "6.12", 30 }, { "7.2", 30 }, { NULL, 0 },
+      { "6.1", 29 }, { "6.12", 30 }, { "7.2", 30 }, { NULL, 0 },
    };
    static const struct kt_expect excl[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
