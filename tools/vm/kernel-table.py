@@ -114,7 +114,9 @@ def read_doc(doc):
             continue
         if not line.startswith("| `"):
             continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        # A "|" inside a cell is written as "\\|".
+        cells = [c.strip().replace("\\|", "|")
+                 for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
         if len(cells) != 3 + len(KERNELS):
             die("%s: table row with %d cells: %s" % (doc, len(cells), line))
         scenario = cells[0].strip("`")
@@ -138,7 +140,8 @@ def table(rows, releases):
         cells = rows[(family, scenario, what)]
         vals = [cells.get(k, "") for k in KERNELS]
         out.append("| `%s` | %s | %s | %s |"
-                   % (scenario, family, what, " | ".join(vals)))
+                   % (scenario, family, what.replace("|", "\\|"),
+                      " | ".join(vals)))
     out.append("")
     out.append(END)
     return "\n".join(out)
