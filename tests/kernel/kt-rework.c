@@ -102,16 +102,27 @@ library_retries_permanent_refusals_until_6_14_not_since_6_15(void *data)
    static const struct kt_expect ro[] = {
       { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
    };
+   static const struct kt_expect file[] = {
+      { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
+   };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
    struct nvsvm_device *dev = NULL;
    unsigned char *shmp = mmap(NULL, KT_PAGE, PROT_READ | PROT_WRITE,
                               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
    unsigned char *two = kt_map_anon(2, true), *rop = kt_map_anon(1, true);
+   unsigned char *filep = MAP_FAILED;
+   char path[] = "/dev/shm/kt-rework-XXXXXX";
+   int fd = mkstemp(path);
    long n;
    int ret;
 
-   PG_ASSERT(shmp != MAP_FAILED && two && rop);
+   PG_ASSERT(shmp != MAP_FAILED && two && rop && fd >= 0);
+   unlink(path);
+   PG_ASSERT_EQ(ftruncate(fd, KT_PAGE), 0);
+   filep = mmap(NULL, KT_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+   PG_ASSERT(filep != MAP_FAILED);
+   kt_fill(filep, 1, 0x5c);
    kt_fill(shmp, 1, 0x52);
    kt_fill(rop, 1, 0x53);
    PG_ASSERT_EQ(mprotect(rop, KT_PAGE, PROT_READ), 0);
@@ -136,7 +147,15 @@ library_retries_permanent_refusals_until_6_14_not_since_6_15(void *data)
    res = kt_worst(res, kt_recorded(&ctx->k,
                                    "library retries for a read-only page",
                                    ro, n));
-   if (kt_check_fill(shmp, 1, 0x52) >= 0 || kt_check_fill(rop, 1, 0x53) >= 0)
+   n = library_retries(dev, filep, KT_PAGE, &ret);
+   printf("# MAP_SHARED file page: %s after %ld retries\n",
+          nvsvm_error_name(ret), n);
+   PG_ASSERT(ret < 0);
+   res = kt_worst(res, kt_recorded(&ctx->k,
+                                   "library retries for a MAP_SHARED file "
+                                   "page", file, n));
+   if (kt_check_fill(shmp, 1, 0x52) >= 0 || kt_check_fill(rop, 1, 0x53) >= 0 ||
+       kt_check_fill(filep, 1, 0x5c) >= 0)
       PG_FAIL("CPU data changed by a refused conversion");
 out:
    nvsvm_device_close(dev);
@@ -146,6 +165,10 @@ out:
       munmap(two, KT_PAGE);
    if (rop)
       munmap(rop, KT_PAGE);
+   if (filep != MAP_FAILED)
+      munmap(filep, KT_PAGE);
+   if (fd >= 0)
+      close(fd);
    return res;
 }
 

@@ -109,7 +109,7 @@ SRC
       age=$(( now - $(stat -c %Y "$sid/lists/.nvsvm-updated") ))
    fi
    case "${NVSVM_SID_REFRESH:-auto}" in
-   0) [ "$age" -lt 999999 ] && return 0 ;;
+   0) return 0 ;;
    1) age=999999 ;;
    esac
    [ "$age" -lt 86400 ] && return 0
@@ -127,12 +127,12 @@ SRC
 sid_source()
 {
    local deb x
-   pkgver=$(apt-cache "${sidapt[@]}" show --no-all-versions "$pkg" \
-            2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+   pkgver=$( { apt-cache "${sidapt[@]}" show --no-all-versions "$pkg" \
+               2>/dev/null || true; } | sed -n 's/^Version: //p' | head -n 1)
    if [ -z "$pkgver" ]; then
       # No list (offline) or sid dropped the package: the newest one the
       # cache already holds.
-      x=$(ls -d "$sid/pkg/$pkg"_*/.nvsvm-extracted 2>/dev/null |
+      x=$( { ls -d "$sid/pkg/$pkg"_*/.nvsvm-extracted 2>/dev/null || true; } |
           sort -V | tail -n 1)
       [ -n "$x" ] || die "$pkg: not in the sid package lists ($sid) and" \
          "none cached; needs Debian's archive (apt-get download)"
