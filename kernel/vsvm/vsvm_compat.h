@@ -3,11 +3,15 @@
  * Kernel API differences vsvm builds across: 6.1 and 6.12 have
  * make_device_exclusive_range(); 6.15 replaced it by a per-page call.
  * Kbuild detects which one the tree has (VSVM_HAVE_EXCLUSIVE_RANGE).
+ * Device-private pages: 6.14 hid page->pgmap behind page_pgmap(); 7.x
+ * frees whole folios (dev_pagemap_ops.folio_free) and inits a page with
+ * its pgmap and order. Kbuild tests the headers for each.
  */
 #ifndef VSVM_COMPAT_H
 #define VSVM_COMPAT_H
 
 #include <linux/err.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/rmap.h>
@@ -49,6 +53,25 @@ static inline void vsvm_exclusive_release(struct page *page)
 
 	folio_unlock(folio);
 	folio_put(folio);
+}
+
+static inline struct dev_pagemap *vsvm_page_pgmap(struct page *page)
+{
+#ifdef VSVM_HAVE_PAGE_PGMAP
+	return page_pgmap(page);
+#else
+	return page->pgmap;
+#endif
+}
+
+/* A free device-private page handed out again, as one order-0 page. */
+static inline void vsvm_zone_device_page_init(struct page *page)
+{
+#ifdef VSVM_HAVE_ZDPI_PGMAP
+	zone_device_page_init(page, vsvm_page_pgmap(page), 0);
+#else
+	zone_device_page_init(page);
+#endif
 }
 
 #endif /* VSVM_COMPAT_H */

@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
+#include "vsvm_compat.h"
 #include "vsvm_drv.h"
 
 #define VSVM_MIGRATE_BATCH 64
@@ -23,7 +24,7 @@ u64 vsvm_dmem_size(void)
 
 static struct vsvm_chunk *vsvm_page_chunk(struct page *page)
 {
-	return container_of(page->pgmap, struct vsvm_chunk, pagemap);
+	return container_of(vsvm_page_pgmap(page), struct vsvm_chunk, pagemap);
 }
 
 struct page *vsvm_dmem_backing(struct vsvm_device *vdev, struct page *page)
@@ -102,8 +103,20 @@ done:
 	return ret;
 }
 
+#ifdef VSVM_HAVE_FOLIO_FREE
+/* vsvm hands out order-0 pages only: a folio here is one page. */
+static void vsvm_dmem_folio_free(struct folio *folio)
+{
+	vsvm_dmem_page_free(&folio->page);
+}
+#endif
+
 static const struct dev_pagemap_ops vsvm_dmem_ops = {
+#ifdef VSVM_HAVE_FOLIO_FREE
+	.folio_free = vsvm_dmem_folio_free,
+#else
 	.page_free = vsvm_dmem_page_free,
+#endif
 	.migrate_to_ram = vsvm_dmem_migrate_to_ram,
 };
 
@@ -193,7 +206,7 @@ static struct page *vsvm_dmem_alloc_page(struct vsvm_device *vdev)
 		}
 	}
 
-	zone_device_page_init(dpage);
+	vsvm_zone_device_page_init(dpage);
 	dpage->zone_device_data = backing;
 	return dpage;
 }

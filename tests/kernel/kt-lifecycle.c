@@ -20,7 +20,7 @@ static enum piglit_result
 fork_after_convert_child_and_parent_isolated(void *data)
 {
    static const struct kt_expect parent_present[] = {
-      { "6.1", 1 }, { "6.6", 1 }, { "6.12", 1 }, { NULL, 0 },
+      { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -75,7 +75,8 @@ static enum piglit_result
 mprotect_readonly_exclusive_device_write_refused(void *data)
 {
    static const struct kt_expect write_ro[] = {
-      { "6.1", -EPERM }, { "6.6", -EPERM }, { "6.12", -EPERM }, { NULL, 0 },
+      { "6.1", -EPERM }, { "6.12", -EPERM }, { "7.2", -EPERM },
+      { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -109,7 +110,7 @@ static enum piglit_result
 munmap_exclusive_range_device_gets_error_not_stale_data(void *data)
 {
    static const struct kt_expect read_gone[] = {
-      { "6.1", -EFAULT }, { "6.6", -EFAULT }, { "6.12", -EFAULT },
+      { "6.1", -EFAULT }, { "6.12", -EFAULT }, { "7.2", -EFAULT },
       { NULL, 0 },
    };
    struct kt_ctx *ctx = data;

@@ -120,7 +120,7 @@ static enum piglit_result
 convert_pages_in_device_memory_migrates_them_home(void *data)
 {
    static const struct kt_expect convert[] = {
-      { "6.1", 0 }, { "6.6", 0 }, { "6.12", 0 }, { NULL, 0 },
+      { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -163,7 +163,7 @@ static enum piglit_result
 migrate_to_device_skips_exclusive_pages(void *data)
 {
    static const struct kt_expect moved_excl[] = {
-      { "6.1", 0 }, { "6.6", 0 }, { "6.12", 0 }, { NULL, 0 },
+      { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -197,8 +197,9 @@ static enum piglit_result
 snapshot_names_exclusive_zero_and_plain_pages(void *data)
 {
    static const struct kt_expect excl[] = {
-      { "6.1", NVSVM_SNAP_NONE }, { "6.6", NVSVM_SNAP_NONE },
-      { "6.12", NVSVM_SNAP_NONE }, { NULL, 0 },
+      { "6.1", NVSVM_SNAP_NONE },
+      { "6.12", NVSVM_SNAP_NONE },
+      { "7.2", NVSVM_SNAP_NONE }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;

@@ -45,10 +45,10 @@ static enum piglit_result
 io_uring_fixed_buffer_written_while_device_exclusive(void *data)
 {
    static const struct kt_expect convert[] = {
-      { "6.1", 0 }, { "6.6", 0 }, { "6.12", 0 }, { NULL, 0 },
+      { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    static const struct kt_expect still_excl[] = {
-      { "6.1", 1 }, { "6.6", 1 }, { "6.12", 1 }, { NULL, 0 },
+      { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL, r2;
@@ -123,7 +123,7 @@ static enum piglit_result
 mlocked_pages_convert_and_stay_locked(void *data)
 {
    static const struct kt_expect convert[] = {
-      { "6.1", 0 }, { "6.6", 0 }, { "6.12", 0 }, { NULL, 0 },
+      { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;

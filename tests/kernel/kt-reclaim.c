@@ -46,7 +46,7 @@ static enum piglit_result
 ksm_merged_page_converts_after_cow_break(void *data)
 {
    static const struct kt_expect convert[] = {
-      { "6.1", 0 }, { "6.6", 0 }, { "6.12", 0 }, { NULL, 0 },
+      { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;

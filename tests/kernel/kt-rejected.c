@@ -77,7 +77,8 @@ static enum piglit_result
 map_shared_file_rejected_as_shared(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.1", -EBUSY }, { "6.6", -EBUSY }, { "6.12", -EBUSY }, { NULL, 0 },
+      { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", -EOPNOTSUPP },
+      { NULL, 0 },
    };
    enum piglit_result res = PIGLIT_FAIL;
    int fd = make_file(NPAGES, 0x41);
@@ -106,7 +107,8 @@ static enum piglit_result
 private_file_unwritten_page_rejected_as_file_backed(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.1", 0 }, { "6.6", 0 }, { "6.12", 0 }, { NULL, 0 },
+      { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 },
+      { NULL, 0 },
    };
    enum piglit_result res = PIGLIT_FAIL;
    int fd = make_file(NPAGES, 0x42);
@@ -132,7 +134,8 @@ static enum piglit_result
 shmem_shared_anonymous_rejected_as_shared(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.1", -EBUSY }, { "6.6", -EBUSY }, { "6.12", -EBUSY }, { NULL, 0 },
+      { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", -EOPNOTSUPP },
+      { NULL, 0 },
    };
    enum piglit_result res = PIGLIT_FAIL;
    void *p = mmap(NULL, NPAGES * KT_PAGE, PROT_READ | PROT_WRITE,
@@ -153,7 +156,8 @@ static enum piglit_result
 hugetlb_rejected_as_hugetlb(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.1", -EBUSY }, { "6.6", -EBUSY }, { "6.12", -EBUSY }, { NULL, 0 },
+      { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", -EOPNOTSUPP },
+      { NULL, 0 },
    };
    const char *pool = "/proc/sys/vm/nr_hugepages";
    const size_t len = 2u << 20;
@@ -193,7 +197,8 @@ static enum piglit_result
 readonly_mapping_rejected_as_not_writable(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.1", -EBUSY }, { "6.6", -EBUSY }, { "6.12", -EBUSY }, { NULL, 0 },
+      { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", -EFAULT },
+      { NULL, 0 },
    };
    enum piglit_result res = PIGLIT_FAIL;
    void *p = kt_map_anon(NPAGES, true);

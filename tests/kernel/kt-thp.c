@@ -6,6 +6,7 @@
  */
 
 #include "kt_common.h"
+#include "nvsvm/nvsvm_placement.h"
 #include "thp_probe.h"
 
 struct kt_ctx {
@@ -94,17 +95,20 @@ count_exclusive(const unsigned char *p, unsigned npages)
 }
 
 /*
- * FACTS: up to 6.14 make_device_exclusive_range() skips tail pages of a
- * large folio, so a range over a THP fails; the range check says why.
+ * Up to 6.14 make_device_exclusive_range() skips tail pages of a large
+ * folio, so a range over a THP fails; since 6.15 the PMD mapping is split
+ * and every page converts. The range check warns either way.
  */
 static enum piglit_result
-thp_backed_range_refused_and_range_check_warns(void *data)
+thp_range_refused_until_6_14_converts_since_6_15_check_warns(void *data)
 {
    static const struct kt_expect thp_whole[] = {
-      { "6.1", -EBUSY }, { "6.6", -EBUSY }, { "6.12", -EBUSY }, { NULL, 0 },
+      { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", 0 },
+      { NULL, 0 },
    };
    static const struct kt_expect thp_tail[] = {
-      { "6.1", -EBUSY }, { "6.6", -EBUSY }, { "6.12", -EBUSY }, { NULL, 0 },
+      { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", 0 },
+      { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL, r2;
@@ -112,7 +116,7 @@ thp_backed_range_refused_and_range_check_warns(void *data)
    struct nvsvm_range_report rep;
    unsigned char *map = NULL, *hp;
    const char *why;
-   int ret_whole, ret_tail;
+   int ret_whole, ret_tail, blocks;
 
    hp = thp_fresh(&map, 0x31, &why);
    if (!hp && why)
@@ -133,6 +137,19 @@ thp_backed_range_refused_and_range_check_warns(void *data)
                      ret_tail);
    r2 = kt_recorded(&ctx->k, "convert a whole THP", thp_whole, ret_whole);
    res = kt_worst(res, r2);
+   /*
+    * The library's rule (the placement pool keeps THP out of its chunks
+    * where it blocks conversion) must be what this kernel just did, not
+    * only what its release number says.
+    */
+   blocks = nvsvm_kernel_thp_blocks_exclusive(NULL);
+   printf("# nvsvm_kernel_thp_blocks_exclusive() = %d, tail page %s\n",
+          blocks, ret_tail ? "refused" : "converted");
+   PG_ASSERT(blocks == 0 || blocks == 1);
+   if (blocks != (ret_tail != 0))
+      PG_FAIL("the library says THP %s conversion, the kernel %s a tail "
+              "page", blocks ? "blocks" : "allows",
+              ret_tail ? "refused" : "converted");
    /* A refused conversion leaves the CPU's data as it was. */
    if (kt_check_fill(hp, HPAGE / KT_PAGE, 0x31) >= 0)
       PG_FAIL("data changed by a refused conversion");
@@ -144,20 +161,22 @@ out:
 }
 
 /*
- * Measured on 6.12: the head page of a THP does convert, and the rmap
- * walk then replaces every PTE of the folio: all 512 pages go to the
- * device, so a CPU touch anywhere in the 2 MiB takes it back. On THP the
- * ping-pong granularity is 2 MiB, not 4 KiB: another reason for the
- * MADV_NOHUGEPAGE rule.
+ * Measured on 6.1 and 6.12: the head page of a THP does convert, and the
+ * rmap walk then replaces every PTE of the folio: all 512 pages go to the
+ * device, so a CPU touch anywhere in the 2 MiB takes it back (ping-pong
+ * granularity 2 MiB, not 4 KiB: another reason for MADV_NOHUGEPAGE).
+ * Since 6.15 only the PTE asked for converts, after a PMD split.
  */
 static enum piglit_result
-thp_head_page_conversion_takes_whole_2m(void *data)
+thp_head_page_takes_whole_2m_until_6_14_one_pte_since_6_15(void *data)
 {
    static const struct kt_expect head[] = {
-      { "6.1", 0 }, { "6.6", 0 }, { "6.12", 0 }, { NULL, 0 },
+      { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 },
+      { NULL, 0 },
    };
    static const struct kt_expect ptes[] = {
-      { "6.1", 512 }, { "6.6", 512 }, { "6.12", 512 }, { NULL, 0 },
+      { "6.1", 512 }, { "6.12", 512 }, { "7.2", 1 },
+      { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL, r2;
@@ -186,6 +205,14 @@ thp_head_page_conversion_takes_whole_2m(void *data)
       PG_ASSERT_EQ(*(volatile uint64_t *)(hp + 7 * KT_PAGE),
                    kt_pattern(7, 0, 0x33));
       PG_ASSERT_EQ(count_exclusive(hp, HPAGE / KT_PAGE), n - 1);
+      PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, hp, KT_PAGE), 1);
+   }
+   if (ret == 0 && n == 1) {
+      /* One PTE (6.15+): a touch elsewhere leaves the head with the device. */
+      PG_ASSERT(kt_pm_exclusive(hp));
+      PG_ASSERT_EQ(*(volatile uint64_t *)(hp + 7 * KT_PAGE),
+                   kt_pattern(7, 0, 0x33));
+      PG_ASSERT(kt_pm_exclusive(hp));
       PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, hp, KT_PAGE), 1);
    }
    if (kt_check_fill(hp, HPAGE / KT_PAGE, 0x33) >= 0)
@@ -237,10 +264,10 @@ int
 main(int argc, char **argv)
 {
    static const struct piglit_subtest tests[] = {
-      { "thp_backed_range_refused_and_range_check_warns",
-        thp_backed_range_refused_and_range_check_warns },
-      { "thp_head_page_conversion_takes_whole_2m",
-        thp_head_page_conversion_takes_whole_2m },
+      { "thp_range_refused_until_6_14_converts_since_6_15_check_warns",
+        thp_range_refused_until_6_14_converts_since_6_15_check_warns },
+      { "thp_head_page_takes_whole_2m_until_6_14_one_pte_since_6_15",
+        thp_head_page_takes_whole_2m_until_6_14_one_pte_since_6_15 },
       { "nohugepage_fresh_range_converts_every_page",
         nohugepage_fresh_range_converts_every_page },
    };

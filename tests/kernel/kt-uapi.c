@@ -17,8 +17,11 @@ pinned_kernels_select_their_own_numbers(void *data)
 {
    static const char *const releases[] = {
       "6.1.0-28-amd64", "6.1.119", "6.6.14", "6.12.117", "6.12.38+deb13",
+      "7.2.13", "7.2.0-1-amd64",
    };
-   static const char *const want[] = { "6.1", "6.1", "6.6", "6.12", "6.12" };
+   static const char *const want[] = {
+      "6.1", "6.1", "6.6", "6.12", "6.12", "7.2", "7.2",
+   };
    enum piglit_result res = PIGLIT_FAIL;
    const struct nvsvm_hmm_uapi *u;
 
@@ -27,7 +30,7 @@ pinned_kernels_select_their_own_numbers(void *data)
       PG_OK(nvsvm_hmm_uapi_select(releases[i], NULL, &u));
       if (strcmp(u->name, want[i]) != 0)
          PG_FAIL("%s selected %s, want %s", releases[i], u->name, want[i]);
-      /* lib/test_hmm_uapi.h of 6.1, 6.6 and 6.12: 'H' 0x00..0x06. */
+      /* lib/test_hmm_uapi.h of 6.1, 6.6, 6.12, 7.2: 'H' 0x00..0x06. */
       PG_ASSERT_EQ(u->read, 0);
       PG_ASSERT_EQ(u->write, 1);
       PG_ASSERT_EQ(u->migrate_to_dev, 2);
@@ -45,7 +48,8 @@ static enum piglit_result
 unpinned_kernels_refused_override_wins(void *data)
 {
    static const char *const refused[] = {
-      "6.10.0", "6.13.2", "5.15.0-91-generic", "7.0", "", "six", "6", "6.",
+      "6.10.0", "6.13.2", "5.15.0-91-generic", "7.0", "7.1.3", "7.20",
+      "", "six", "6", "6.",
    };
    enum piglit_result res = PIGLIT_FAIL;
    const struct nvsvm_hmm_uapi *u = (void *)1;

@@ -4,13 +4,13 @@
 # tree, the project in BUILD_VM, and vsvm.ko for that tree. Prints
 # "TREE KO" (KO is "-" when vsvm.ko did not build; its log is named).
 #
-# usage: prepare.sh 6.12|6.1 [--debug]
+# usage: prepare.sh 7.2|6.12|6.1 [--debug]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root" || exit 1
 
-kver=${1:?usage: prepare.sh 6.12|6.1 [--debug]}
+kver=${1:?usage: prepare.sh 7.2|6.12|6.1 [--debug]}
 debug=${2:-}
 bvm=${BUILD_VM:-build-vm}
 

@@ -4,7 +4,7 @@
 # project in build-vm/ and vsvm.ko, boot one VM running every kernel-path
 # test, and print the piglit count as "N passed, N failed, N skipped".
 #
-# usage: suite.sh 6.12|6.1 [--debug]   our cached kernels
+# usage: suite.sh 7.2|6.12|6.1 [--debug]   our cached kernels
 #        suite.sh KERNEL-TREE|BZIMAGE   your own kernel (see docs/vm.md)
 # env:   NVSVM_VM_TIMEOUT (whole VM, default 1200 s), NVSVM_TEST_TIMEOUT
 #        (per test binary, default 120 s), BUILD_VM (default build-vm),
@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root" || exit 1
 
-kver=${1:?usage: suite.sh 6.12|6.1 [--debug]}
+kver=${1:?usage: suite.sh 7.2|6.12|6.1 [--debug]}
 debug=${2:-}
 bvm=${BUILD_VM:-build-vm}
 vm_timeout=${NVSVM_VM_TIMEOUT:-1200}
@@ -33,13 +33,13 @@ broken()
 }
 
 case "$kver" in
-6.12|6.1)
+7.2|6.12|6.1)
    tree=$("$here/kernel-build.sh" --kernel "$kver" $debug --print-tree) ||
       broken "kernel build failed" ;;
 *)
    # Your own kernel: a built tree (vsvm.ko is built against it) or a
    # bzImage (no modules).
-   [ -z "$debug" ] || broken "--debug applies to 6.12|6.1 only"
+   [ -z "$debug" ] || broken "--debug applies to 7.2|6.12|6.1 only"
    [ -e "$kver" ] || broken "no kernel tree or bzImage at $kver"
    tree=$(realpath "$kver") ;;
 esac
@@ -104,6 +104,36 @@ if [ "${NVSVM_VM_SELFCHECK:-1}" != 0 ]; then
    selfcheck vm_run_returns_the_command_status 7 --timeout 60 -- \
       sh -c 'exit 7'
 fi
+
+# The behaviours the scenarios recorded, as JSON for the table of
+# docs/kernel-path.md, which must agree with this run (our kernels only).
+case "$kver" in
+7.2|6.12|6.1)
+   release=$(sed -n 's/^nvsvm-vm: kernel \([^ ,]*\),.*/\1/p' "$log" | head -n 1)
+   flavour=base
+   [ -z "$debug" ] || flavour=debug
+   mkdir -p "$bvm/kernel-results"
+   results=$bvm/kernel-results/$kver-$flavour.json
+   name=kernel_path_table_matches_this_run
+   out="# collecting the recorded behaviours failed"
+   res=fail
+   if python3 "$here/kernel-table.py" collect "$log" "$kver" \
+         "${release:-unknown}" "$flavour" "$results" >/dev/null; then
+      out=$(python3 "$here/kernel-table.py" check "$results")
+      case $? in
+      0) res=pass ;;
+      2) res=warn ;; # first run of this kernel: the values are printed
+      esac
+   fi
+   {
+      echo "$out" | tail -n 40
+      echo "# results: $results"
+      echo "PIGLIT: {\"enumerate subtests\": [\"$name\"]}"
+      echo "PIGLIT: {\"subtest\": {\"$name\": \"$res\"}}"
+      echo "PIGLIT: {\"result\": \"$res\"}"
+   } | tee -a "$log"
+   ;;
+esac
 
 counted=$(python3 "$root/tools/piglit_count.py" "$log")
 # Its notes (missing subtests...), then our own total below.

@@ -40,13 +40,16 @@ _Static_assert(sizeof(struct nvsvm_hmm_cmd) == 40,
 /*
  * Pinned per kernel major.minor, each checked against lib/test_hmm_uapi.h
  * of that kernel's source: 6.1 and 6.12 from Debian's linux-source
- * packages, 6.6 from the 6.6.14 tree. Anything else is refused until
- * someone checks its header.
+ * packages, 7.2 from sid's linux-source-7.2 (7.2.13, which adds
+ * RELEASE and FLAGS at 0x07 and 0x08; the ones used here did not move),
+ * 6.6 from the 6.6.14 tree. Anything else is refused until someone
+ * checks its header.
  */
 static const struct nvsvm_hmm_uapi nvsvm_hmm_uapis[] = {
    { "6.1", 6, 1, 0, 1, 2, 3, 4, 5, 6 },
    { "6.6", 6, 6, 0, 1, 2, 3, 4, 5, 6 },
    { "6.12", 6, 12, 0, 1, 2, 3, 4, 5, 6 },
+   { "7.2", 7, 2, 0, 1, 2, 3, 4, 5, 6 },
 };
 
 /* EXCLUSIVE fails -EBUSY while a page races; retry, but never forever. */
@@ -102,7 +105,7 @@ nvsvm_hmm_uapi_select(const char *release, const char *override,
 const char *
 nvsvm_hmm_uapi_pinned_list(void)
 {
-   return "6.1 6.6 6.12";
+   return "6.1 6.6 6.12 7.2";
 }
 
 /*

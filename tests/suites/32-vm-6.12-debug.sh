@@ -1,7 +1,0 @@
-#!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
-# nvsvm-min-results: 97 (every kt-*/vt-* subtest and the module checks;
-# the three runner self-checks come on top unless NVSVM_VM_SELFCHECK=0)
-# VM suite: the kernel-path tests on the 6.12 DEBUG_VM + lockdep kernel;
-# any kernel splat fails it. See docs/vm.md.
-exec "$(dirname "$0")/../../tools/vm/suite.sh" 6.12 --debug
