@@ -158,6 +158,7 @@ struct worker {
    uint32_t iters;
    void *shared;
    uint64_t result; /* scenario-specific count */
+   uint64_t adds;   /* increments this thread made */
    bool ok;
    pthread_t thread;
 };
@@ -210,30 +211,53 @@ verdict(struct ctx *c, bool ok)
 #define INC_DEV_BLOCKS 1600u
 #define INC_DEV_ITERS (INC_DEV_CHUNKS * INC_DEV_BLOCKS * NVSVM_VK_ADDS)
 #define INC_HOST_THREADS 2u
+/* Host threads add at least this often, and go on until the shader has
+ * finished, so every device add races with host adds. */
 #define INC_HOST_ITERS 100000u
 /* The 64-bit counter starts just below 2^32, so the total carries into the
  * upper word: a 32-bit add on either side would lose it. */
 #define INC64_START (UINT64_C(0xffffffff) - 1000u)
+
+/* Keep adding while the shader runs: true when this thread may stop. */
+static bool
+inc_worker_done(struct worker *w, uint64_t n, uint64_t deadline)
+{
+   _Atomic uint32_t *ctl = w->run->ctl;
+
+   if (n < w->iters)
+      return false;
+   if (atomic_load_explicit(&ctl[NVSVM_CTL_DONE], memory_order_acquire) >=
+       w->run->groups * w->run->chunks)
+      return true;
+   if (atomic_load_explicit(&ctl[NVSVM_CTL_ABORT], memory_order_relaxed) ||
+       nvsvm_vk_now_ns() > deadline) {
+      w->ok = false;
+      return true;
+   }
+   return false;
+}
 
 static void *
 inc_worker(void *arg)
 {
    struct worker *w = arg;
    _Atomic uint32_t *counter = w->shared;
+   uint64_t deadline = nvsvm_vk_deadline(&w->run->c->vk), n;
    uint32_t prev = 0;
 
    w->ok = worker_wait_go(w);
    if (!w->ok)
       return NULL;
-   for (uint32_t i = 0; i < w->iters; i++) {
+   for (n = 0; (n & 1023) || !inc_worker_done(w, n, deadline); n++) {
       uint32_t old = atomic_fetch_add_explicit(counter, 1,
                                                memory_order_relaxed);
 
       /* Someone else added in between: the sides really interleaved. */
-      if (i && old != prev + 1)
+      if (n && old != prev + 1)
          w->result++;
       prev = old;
    }
+   w->adds = n;
    return NULL;
 }
 
@@ -242,19 +266,21 @@ inc64_worker(void *arg)
 {
    struct worker *w = arg;
    _Atomic uint64_t *counter = w->shared;
+   uint64_t deadline = nvsvm_vk_deadline(&w->run->c->vk), n;
    uint64_t prev = 0;
 
    w->ok = worker_wait_go(w);
    if (!w->ok)
       return NULL;
-   for (uint32_t i = 0; i < w->iters; i++) {
+   for (n = 0; (n & 1023) || !inc_worker_done(w, n, deadline); n++) {
       uint64_t old = atomic_fetch_add_explicit(counter, 1,
                                                memory_order_relaxed);
 
-      if (i && old != prev + 1)
+      if (n && old != prev + 1)
          w->result++;
       prev = old;
    }
+   w->adds = n;
    return NULL;
 }
 
@@ -268,7 +294,7 @@ increments(struct ctx *c, bool wide)
                               .iters = INC_DEV_BLOCKS };
    const struct nvsvm_vk_region *data[NVSVM_VK_DATA_BUFFERS] = { 0 };
    unsigned started = 0;
-   uint64_t interleaved = 0, t0 = 0, t1, want, got = 0;
+   uint64_t interleaved = 0, host_adds = 0, t0 = 0, t1, want, got = 0;
    bool ok = false;
 
    memset(w, 0, sizeof(w));
@@ -303,11 +329,12 @@ out:
    ok &= join_workers(w, started);
    ok &= run_end(&r);
    t1 = nvsvm_vk_now_ns();
-   for (unsigned i = 0; i < started; i++)
+   for (unsigned i = 0; i < started; i++) {
       interleaved += w[i].result;
+      host_adds += w[i].adds;
+   }
    if (ok) {
-      want = (uint64_t)INC_DEV_GROUPS * INC_DEV_ITERS +
-             (uint64_t)INC_HOST_THREADS * INC_HOST_ITERS;
+      want = (uint64_t)INC_DEV_GROUPS * INC_DEV_ITERS + host_adds;
       if (wide) {
          want += INC64_START;
          got = atomic_load(((_Atomic uint64_t *)s.ptr) + p.idx[0]);
@@ -315,9 +342,10 @@ out:
          got = atomic_load(((_Atomic uint32_t *)s.ptr) + p.idx[0]);
       }
       piglit_note("%u-bit counter %" PRIu64 ", expected %" PRIu64 " (%u "
-                  "invocations x %u + %u host threads x %u%s); %.1f Madd/s",
+                  "workgroups x %u + %" PRIu64 " by %u host threads, each "
+                  "adding until the shader finished%s); %.1f Madd/s",
                   wide ? 64 : 32, got, want, INC_DEV_GROUPS, INC_DEV_ITERS,
-                  INC_HOST_THREADS, INC_HOST_ITERS,
+                  host_adds, INC_HOST_THREADS,
                   wide ? " + a start just below 2^32" : "",
                   (want - (wide ? INC64_START : 0)) / ((t1 - t0) / 1e3));
       piglit_note("host adds that found another side's add in between: %"
