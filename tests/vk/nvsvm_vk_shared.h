@@ -46,9 +46,10 @@
  * NVSVM_VK_POLLS times, or adds NVSVM_VK_ADDS times) and the host splits
  * long scenarios into several dispatches recorded back to back: each
  * dispatch starts with a fresh budget. On other drivers this changes
- * nothing but the granularity.
+ * nothing but the granularity. (Larger blocks make lavapipe's LLVM
+ * compile of the shaders take seconds.)
  */
-#define NVSVM_VK_POLLS          64u
+#define NVSVM_VK_POLLS          16u
 #define NVSVM_VK_ADDS           16u
 
 /* How often (in loop iterations) a device spin loop looks at the abort

@@ -43,7 +43,6 @@ layout(push_constant) uniform Push {
 
 #define X4(s) s s s s
 #define X16(s) X4(X4(s))
-#define X64(s) X4(X16(s))
 
 // The elected invocation does it; the result is everybody's.
 #define ONE(type, expr) \
@@ -92,14 +91,14 @@ load_acq(uint b, uint i)
    return subgroupBroadcastFirst(v);
 }
 
-// Poll until the word equals want: NVSVM_VK_POLLS loads per iteration.
+// Poll until the word equals want: NVSVM_VK_POLLS (16) loads per iteration.
 bool
 wait_eq(uint b, uint i, uint want)
 {
    bool seen = false;
 
    for (uint n = 0u; n < pc.limit; n++) {
-      X64(if (!seen) seen = load_acq(b, i) == want;)
+      X16(if (!seen) seen = load_acq(b, i) == want;)
       if (seen || aborted(n))
          break;
    }

@@ -40,7 +40,6 @@ layout(push_constant) uniform Push {
 
 #define X4(s) s s s s
 #define X16(s) X4(X4(s))
-#define X64(s) X4(X16(s))
 
 void
 main()
@@ -55,7 +54,7 @@ main()
    if (elected)
       atomicAdd(ctl[NVSVM_CTL_STARTED], 1u, SCOPE, SB, REL);
    for (uint n = 0u; n < pc.limit; n++) {
-      X64(if (!go) go = subgroupBroadcastFirst(atomicLoad(ctl[NVSVM_CTL_GO],
+      X16(if (!go) go = subgroupBroadcastFirst(atomicLoad(ctl[NVSVM_CTL_GO],
                                                SCOPE, SB, ACQ)) == 1u;)
       if (go || ((n & NVSVM_ABORT_POLL_MASK) == NVSVM_ABORT_POLL_MASK &&
                  subgroupBroadcastFirst(atomicLoad(ctl[NVSVM_CTL_ABORT],

@@ -386,7 +386,7 @@ host_and_device_64bit_increments_sum_exactly(void *arg)
 /* ---- flag ping-pong ---------------------------------------------------- */
 
 #define PP_ROUNDS 2000u
-#define PP_CHUNK 20u
+#define PP_CHUNK 1u
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -483,7 +483,7 @@ out:
 /* ---- producer/consumer ------------------------------------------------- */
 
 #define PC_ITEMS 20000u
-#define PC_CHUNK 50u
+#define PC_CHUNK 16u
 #define PC_SLOTS 16u
 
 static enum piglit_result
@@ -747,8 +747,8 @@ packed_and_per_page_counters_stay_exact(void *arg)
 
 #define LOCK_DEV_GROUPS 2u
 #define LOCK_HOST_THREADS 2u
-#define LOCK_CHUNKS 10u
-#define LOCK_CHUNK_ITERS 200u
+#define LOCK_CHUNKS 40u
+#define LOCK_CHUNK_ITERS 50u
 #define LOCK_ITERS (LOCK_CHUNKS * LOCK_CHUNK_ITERS)
 
 struct lock_shared {
