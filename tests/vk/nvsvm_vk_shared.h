@@ -66,15 +66,16 @@
 /* CAS lock: the protected object starts this many words after the lock,
  * on the same page (64 bytes, as in a real program's struct). */
 #define NVSVM_LOCK_OBJ_WORDS 16u
-/* Object words: a, b (= 2a), broken invariants, device sections, host
+/* Object words: NVSVM_OBJ_VALS values that must stay equal (each section
+ * checks them, then adds 1 to each in turn, so an overlapping section sees
+ * them unequal or loses an add), broken invariants, device sections, host
  * sections, last owner, owner changes. */
-#define NVSVM_OBJ_A        0u
-#define NVSVM_OBJ_B        1u
-#define NVSVM_OBJ_BROKEN   2u
-#define NVSVM_OBJ_DEV      3u
-#define NVSVM_OBJ_HOST     4u
-#define NVSVM_OBJ_OWNER    5u
-#define NVSVM_OBJ_CHANGES  6u
+#define NVSVM_OBJ_VALS     8u
+#define NVSVM_OBJ_BROKEN   8u
+#define NVSVM_OBJ_DEV      9u
+#define NVSVM_OBJ_HOST     10u
+#define NVSVM_OBJ_OWNER    11u
+#define NVSVM_OBJ_CHANGES  12u
 /* Lock owner ids: device workgroup g is 1 + g, host thread t 1000 + t. */
 #define NVSVM_DEV_ID_BASE  1u
 #define NVSVM_HOST_ID_BASE 1000u

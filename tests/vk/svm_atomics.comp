@@ -197,12 +197,18 @@ count_own()
 }
 
 // CAS spinlock shared with host threads: the object after the lock is
-// updated with plain accesses inside the critical section only.
+// updated with plain accesses inside the critical section only: its
+// NVSVM_OBJ_VALS values are checked equal, then bumped one by one.
+#define X8(s) X4(s) X4(s)
+#define CHECK_VAL if (w[0].v[o + k] != v) bad = true; k++;
+#define BUMP_VAL w[0].v[o + j] = w[0].v[o + j] + 1u; j++;
+
 bool
 lock_and_update()
 {
    uint l = pc.idx[0], o = l + NVSVM_LOCK_OBJ_WORDS;
    uint me = NVSVM_DEV_ID_BASE + gl_WorkGroupID.x;
+   uint k, j;
 
    for (uint i = 0u; i < pc.iters; i++) {
       bool got = false;
@@ -220,11 +226,18 @@ lock_and_update()
          return false;
       }
       if (elected) {
-         uint a = w[0].v[o + NVSVM_OBJ_A], b = w[0].v[o + NVSVM_OBJ_B];
-         if (b != 2u * a || atomicLoad(w[0].v[l], SCOPE, SB, RLX) != me)
+         uint v = w[0].v[o];
+         bool bad = false;
+
+         k = 0u;
+         j = 0u;
+         X8(CHECK_VAL)
+         X4(BUMP_VAL)
+         if (atomicLoad(w[0].v[l], SCOPE, SB, RLX) != me)
+            bad = true;
+         X4(BUMP_VAL)
+         if (bad)
             w[0].v[o + NVSVM_OBJ_BROKEN]++;
-         w[0].v[o + NVSVM_OBJ_A] = a + 1u;
-         w[0].v[o + NVSVM_OBJ_B] = b + 2u;
          w[0].v[o + NVSVM_OBJ_DEV]++;
          if (w[0].v[o + NVSVM_OBJ_OWNER] != me)
             w[0].v[o + NVSVM_OBJ_CHANGES]++;

@@ -747,9 +747,12 @@ packed_and_per_page_counters_stay_exact(void *arg)
 
 #define LOCK_DEV_GROUPS 2u
 #define LOCK_HOST_THREADS 2u
-#define LOCK_CHUNKS 40u
+#define LOCK_CHUNKS 100u
 #define LOCK_CHUNK_ITERS 50u
 #define LOCK_ITERS (LOCK_CHUNKS * LOCK_CHUNK_ITERS)
+/* Host threads take the lock at least this often, and go on until the
+ * shader has finished, so device sections race with host sections. */
+#define LOCK_HOST_ITERS 2000u
 
 struct lock_shared {
    _Atomic uint32_t *lock;
@@ -766,7 +769,8 @@ lock_worker(void *arg)
    uint64_t deadline = nvsvm_vk_deadline(&w->run->c->vk);
 
    w->ok = worker_wait_go(w);
-   for (uint32_t i = 0; w->ok && i < w->iters; i++) {
+   for (uint64_t i = 0; w->ok && !inc_worker_done(w, i, deadline); i++) {
+      w->adds = i + 1;
       for (uint64_t n = 0;; n++) {
          uint32_t expected = 0;
 
@@ -784,12 +788,18 @@ lock_worker(void *arg)
                sched_yield();
          }
       }
-      uint32_t a = s->obj[NVSVM_OBJ_A], b = s->obj[NVSVM_OBJ_B];
-      if (b != 2 * a || atomic_load_explicit(s->lock,
-                                             memory_order_relaxed) != me)
+      uint32_t v = s->obj[0];
+      bool bad = false;
+
+      for (unsigned k = 0; k < NVSVM_OBJ_VALS; k++)
+         bad |= s->obj[k] != v;
+      for (unsigned k = 0; k < NVSVM_OBJ_VALS / 2; k++)
+         s->obj[k]++;
+      bad |= atomic_load_explicit(s->lock, memory_order_relaxed) != me;
+      for (unsigned k = NVSVM_OBJ_VALS / 2; k < NVSVM_OBJ_VALS; k++)
+         s->obj[k]++;
+      if (bad)
          s->obj[NVSVM_OBJ_BROKEN]++;
-      s->obj[NVSVM_OBJ_A] = a + 1;
-      s->obj[NVSVM_OBJ_B] = b + 2;
       s->obj[NVSVM_OBJ_HOST]++;
       if (s->obj[NVSVM_OBJ_OWNER] != me)
          s->obj[NVSVM_OBJ_CHANGES]++;
@@ -829,8 +839,8 @@ cas_spinlock_keeps_shared_struct_consistent(void *arg)
                    LOCK_CHUNKS))
       goto out;
    for (unsigned i = 0; i < LOCK_HOST_THREADS; i++) {
-      w[i] = (struct worker){ .run = &r, .index = i, .iters = LOCK_ITERS,
-                              .shared = &ls };
+      w[i] = (struct worker){ .run = &r, .index = i,
+                              .iters = LOCK_HOST_ITERS, .shared = &ls };
    }
    started = start_workers(w, LOCK_HOST_THREADS, lock_worker);
    run_go(&r);
@@ -844,18 +854,25 @@ out:
       run_abort(&r);
    ok &= run_end(&r);
    if (ok) {
-      uint32_t total = (LOCK_DEV_GROUPS + LOCK_HOST_THREADS) * LOCK_ITERS;
-      uint32_t *o = ls.obj;
+      uint64_t host = 0;
+      uint32_t total, *o = ls.obj;
 
-      piglit_note("a = %u, b = %u (want %u, %u); broken invariants seen: "
+      for (unsigned i = 0; i < started; i++)
+         host += w[i].adds;
+      total = LOCK_DEV_GROUPS * LOCK_ITERS + (uint32_t)host;
+
+      unsigned off = 0;
+
+      for (unsigned k = 0; k < NVSVM_OBJ_VALS; k++)
+         off += o[k] != total;
+      piglit_note("values %u..%u, %u of %u not %u; broken invariants seen: "
                   "%u; sections device %u, host %u; owner changes %u",
-                  o[NVSVM_OBJ_A], o[NVSVM_OBJ_B], total, 2 * total,
+                  o[0], o[NVSVM_OBJ_VALS - 1], off, NVSVM_OBJ_VALS, total,
                   o[NVSVM_OBJ_BROKEN], o[NVSVM_OBJ_DEV], o[NVSVM_OBJ_HOST],
                   o[NVSVM_OBJ_CHANGES]);
-      ok = o[NVSVM_OBJ_A] == total && o[NVSVM_OBJ_B] == 2 * total &&
-           o[NVSVM_OBJ_BROKEN] == 0 &&
+      ok = off == 0 && o[NVSVM_OBJ_BROKEN] == 0 &&
            o[NVSVM_OBJ_DEV] == LOCK_DEV_GROUPS * LOCK_ITERS &&
-           o[NVSVM_OBJ_HOST] == LOCK_HOST_THREADS * LOCK_ITERS &&
+           o[NVSVM_OBJ_HOST] == host &&
            atomic_load(ls.lock) == 0;
    }
    shared_put(c, &s);
