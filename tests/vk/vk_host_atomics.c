@@ -207,8 +207,8 @@ verdict(struct ctx *c, bool ok)
 /* ---- concurrent increment (32 and 64 bit) ------------------------------ */
 
 #define INC_DEV_GROUPS 2u
-#define INC_DEV_CHUNKS 4u
-#define INC_DEV_BLOCKS 1600u
+#define INC_DEV_CHUNKS 16u
+#define INC_DEV_BLOCKS 4096u
 #define INC_DEV_ITERS (INC_DEV_CHUNKS * INC_DEV_BLOCKS * NVSVM_VK_ADDS)
 #define INC_HOST_THREADS 2u
 /* Host threads add at least this often, and go on until the shader has
