@@ -708,7 +708,7 @@ packed_and_per_page_counters_stay_exact(void *arg)
    struct nvsvm_pool *pool = NULL;
    struct nvsvm_pool_params pp = { .chunk_pages = 8 };
    enum piglit_result res;
-   double packed, spread;
+   double packed, spread = 0;
    bool ok_packed = false, ok_spread = false;
    int err;
 
