@@ -12,7 +12,7 @@
 # driver: every scenario skips by name, tests/piglit/expect/vk-none.txt),
 # or a path to an ICD JSON.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 b=${BUILD_VK:-build-vk}
 log=$(mktemp "${TMPDIR:-/tmp}/nvsvm-vk-XXXXXX")
@@ -113,13 +113,13 @@ out=$(timeout 30 "$exe" --memory sideways 2>&1)
 rc=$?
 [ $rc -eq 2 ] && grep -q "neither 'malloc' nor 'mmap'" <<<"$out" &&
    ok=yes || ok=no
-check rejects-unknown-memory-kind $ok "exit $rc"
+check rejects-unknown-memory-kind "$ok" "exit $rc"
 
 out=$(timeout 30 "$exe" 2>&1)
 rc=$?
 [ $rc -eq 2 ] && grep -q "\-\-memory malloc|mmap is required" <<<"$out" &&
    ok=yes || ok=no
-check requires-memory-kind $ok "exit $rc"
+check requires-memory-kind "$ok" "exit $rc"
 
 out=$(VK_ICD_FILENAMES=/nonexistent/icd.json \
       VK_DRIVER_FILES=/nonexistent/icd.json \
@@ -127,12 +127,12 @@ out=$(VK_ICD_FILENAMES=/nonexistent/icd.json \
 rc=$?
 [ $rc -eq 0 ] && grep -q "^# skip: missing a Vulkan device" <<<"$out" &&
    ! grep -qE '"(pass|fail)"' <<<"$out" && ok=yes || ok=no
-check no-driver-skips-by-name $ok "exit $rc"
+check no-driver-skips-by-name "$ok" "exit $rc"
 
 if [ "$driver" = none ]; then
    for c in unmatched-device-fails-by-name device-wait-bound-fails-fast \
             host-timeout-aborts-the-shader; do
-      check $c skip "missing a Vulkan device: NVSVM_VK_DRIVER=none"
+      check "$c" skip "missing a Vulkan device: NVSVM_VK_DRIVER=none"
    done
 else
    out=$(timeout 60 "$exe" --memory mmap \
@@ -140,7 +140,7 @@ else
    rc=$?
    [ $rc -eq 1 ] && grep -q "no Vulkan device matches" <<<"$out" &&
       ! grep -q '"pass"' <<<"$out" && ok=yes || ok=no
-   check unmatched-device-fails-by-name $ok "exit $rc"
+   check unmatched-device-fails-by-name "$ok" "exit $rc"
 
    # A device wait that runs out must fail the run quickly, not hang it: with
    # a one-iteration spin limit (16 loads) the shader gives up while the host
@@ -152,7 +152,7 @@ else
    dt=$(( $(date +%s) - t0 ))
    [ $rc -eq 1 ] && grep -q "waits hit their bound" <<<"$out" &&
       [ "$dt" -lt 60 ] && ok=yes || ok=no
-   check device-wait-bound-fails-fast $ok "exit $rc after ${dt}s"
+   check device-wait-bound-fails-fast "$ok" "exit $rc after ${dt}s"
 
    # A host wait that runs out ends the dispatch through the abort word: with
    # 1 ms per host wait some wait of 2000 ping-pong rounds runs out, the host
