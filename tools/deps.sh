@@ -16,6 +16,8 @@ pkgs=(
   ocl-icd-opencl-dev ocl-icd-libopencl1 opencl-c-headers pocl-opencl-icd
   clinfo piglit
   mesa-opencl-icd   # rusticl: where the CL tests must skip by name
+  # Vulkan tests: loader, lavapipe, GLSL -> SPIR-V, vulkaninfo
+  libvulkan-dev mesa-vulkan-drivers glslang-tools vulkan-tools
   # benchmarks and plots
   gnuplot-nox jq
 )

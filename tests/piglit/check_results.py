@@ -9,7 +9,7 @@ is a failure.
 Prints "N passed, N failed, N skipped" over subtests (a broken rule counts
 as one more failure); exit 1 on any failure.
 
-usage: check_results.py RESULTS_DIR [--profile cl|vm] [--expect FILE]"""
+usage: check_results.py RESULTS_DIR [--profile cl|vm|vk] [--expect FILE]"""
 import argparse
 import bz2
 import fnmatch
@@ -28,6 +28,11 @@ OPENERS = {'results.json': open, 'results.json.bz2': bz2.open,
 # A skip must say what is missing: an OpenCL capability or the platform.
 SKIP_REASON = re.compile(r'^# skip: .*(CL_DEVICE_[A-Z_]+|OpenCL platform)',
                          re.M)
+# Vulkan: an extension, a feature or property name, the API version or
+# the absence of any device.
+VK_SKIP_REASON = re.compile(
+    r'^# skip: missing .*(VK_[A-Z0-9_]+|Vulkan 1\.2|a Vulkan device|'
+    r'\b[a-z]+[A-Z][A-Za-z0-9]+\b)', re.M)
 
 
 def load(results_dir):
@@ -66,14 +71,14 @@ def expected(rules, test, sub):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('results_dir')
-    ap.add_argument('--profile', choices=('cl', 'vm'), default='cl')
+    ap.add_argument('--profile', choices=('cl', 'vm', 'vk'), default='cl')
     ap.add_argument('--expect')
     args = ap.parse_args()
 
     results = load(args.results_dir)['tests']
     rules = load_expect(args.expect) if args.expect else None
-    cmds = nvsvm.cl_commands() if args.profile == 'cl' else \
-        nvsvm.vm_commands()
+    cmds = {'cl': nvsvm.cl_commands, 'vm': nvsvm.vm_commands,
+            'vk': nvsvm.vk_commands}[args.profile]()
     passed = failed = skipped = 0
     problems = []
 
@@ -114,7 +119,9 @@ def main():
         nskip = sum(1 for v in subs.values() if v == 'skip')
         reasons = len(SKIP_REASON.findall(res.get('out', '')))
         # Kernel-path tests give their own reasons (kernel features).
-        if args.profile == 'cl' and reasons < nskip:
+        if args.profile == 'vk':
+            reasons = len(VK_SKIP_REASON.findall(res.get('out', '')))
+        if args.profile in ('cl', 'vk') and reasons < nskip:
             problems.append('%s: %d skips but only %d name a capability'
                             % (name, nskip, reasons))
 

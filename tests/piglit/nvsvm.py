@@ -1,21 +1,25 @@
 # SPDX-License-Identifier: MIT
-"""nvsvm piglit profiles: the OpenCL SVM-atomics tests (group nvsvm@cl) and
-the kernel-path tests run in the VM (groups nvsvm@vm-<kernel>).
+"""nvsvm piglit profiles: the OpenCL SVM-atomics tests (group nvsvm@cl),
+the Vulkan host-memory atomics tests (group nvsvm@vk) and the kernel-path
+tests run in the VM (groups nvsvm@vm-<kernel>).
 
 Piglit imports profiles as tests.<name>: run them with tests/piglit/nvsvm-piglit
 (Debian's piglit with this directory added to that package), or copy/link
 nvsvm*.py into a piglit checkout's tests/. Profiles:
   nvsvm_cl  the OpenCL tests only (what `make check` runs: no VM boots)
   nvsvm_vm  the kernel-path tests, each in its own VM boot
-  nvsvm     both
+  nvsvm_vk  the Vulkan tests only (tests/suites/42-vk.sh)
+  nvsvm     all three
 
 Where things are (environment): NVSVM_ROOT (default: this checkout),
 NVSVM_BUILD_CL (default ROOT/build-cl), NVSVM_BUILD_VM (default
 ROOT/build-vm), NVSVM_VM_KERNELS (default "6.12 6.1"; LABEL=PATH for a
-kernel tree or bzImage of your own). The CL tests choose
-their device from NVSVM_CL_PLATFORM / NVSVM_CL_DEVICE, which piglit passes on.
+kernel tree or bzImage of your own), NVSVM_BUILD_VK (default
+ROOT/build-vk). The CL tests choose their device from NVSVM_CL_PLATFORM /
+NVSVM_CL_DEVICE, the Vulkan tests from NVSVM_VK_DEVICE and the loader's
+VK_ICD_FILENAMES / VK_DRIVER_FILES, which piglit passes on.
 
-Run as a script it lists the commands instead: nvsvm.py --list cl|vm.
+Run as a script it lists the commands instead: nvsvm.py --list cl|vm|vk.
 """
 import glob
 import os
@@ -40,14 +44,34 @@ CL_TESTS = [
     ('svm-negative', ['cl-svm-negative']),
 ]
 
+# name -> binary under <build>/tests/vk and its arguments.
+VK_TESTS = [
+    ('host-atomics@malloc', ['vk-host-atomics', '--memory', 'malloc']),
+    ('host-atomics@mmap', ['vk-host-atomics', '--memory', 'mmap']),
+    ('host-import-rules', ['vk-host-import-rules']),
+]
+
 # Spinning kernels and latency figures: one at a time, bounded in time.
 CL_TIMEOUT = 300
+VK_TIMEOUT = 300
 # One VM boot under TCG plus the test itself.
 VM_TIMEOUT = 900
 
 
 def build_cl():
     return os.environ.get('NVSVM_BUILD_CL') or os.path.join(ROOT, 'build-cl')
+
+
+def build_vk():
+    return os.environ.get('NVSVM_BUILD_VK') or os.path.join(ROOT, 'build-vk')
+
+
+def vk_commands():
+    """(piglit name, argv) of every Vulkan test."""
+    bindir = os.path.join(build_vk(), 'tests', 'vk')
+    for name, argv in VK_TESTS:
+        yield ('nvsvm@vk@' + name,
+               [os.path.join(bindir, argv[0])] + argv[1:])
 
 
 def build_vm():
@@ -101,8 +125,17 @@ def vm_commands():
                    argv + ['--', exe])
 
 
-def make_profile(cl=True, vm=False):
+def make_profile(cl=True, vm=False, vk=False):
     profile = TestProfile()
+    if vk:
+        for name, argv in vk_commands():
+            if not os.access(argv[0], os.X_OK):
+                print('nvsvm profile: %s is not built (meson setup %s '
+                      '-Dvulkan=enabled && ninja -C %s)'
+                      % (argv[0], build_vk(), build_vk()), file=sys.stderr)
+            test = PiglitBaseTest(argv, run_concurrent=False)
+            test.timeout = VK_TIMEOUT
+            profile.test_list[name] = test
     if cl:
         for name, argv in cl_commands():
             if not os.access(argv[0], os.X_OK):
@@ -130,13 +163,14 @@ def __getattr__(name):
     # Built on demand, so nvsvm_cl importing make_profile from here does not
     # also look for VM tests.
     if name == 'profile' and TestProfile is not None:
-        return make_profile(cl=True, vm=True)
+        return make_profile(cl=True, vm=True, vk=True)
     raise AttributeError(name)
 
 if __name__ == '__main__':
     which = sys.argv[2] if len(sys.argv) == 3 and sys.argv[1] == '--list' \
         else None
-    if which not in ('cl', 'vm'):
-        sys.exit('usage: nvsvm.py --list cl|vm')
-    for name, argv in (cl_commands() if which == 'cl' else vm_commands()):
+    if which not in ('cl', 'vm', 'vk'):
+        sys.exit('usage: nvsvm.py --list cl|vm|vk')
+    commands = {'cl': cl_commands, 'vm': vm_commands, 'vk': vk_commands}
+    for name, argv in commands[which]():
         print('\t'.join([name] + argv))
