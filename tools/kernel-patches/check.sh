@@ -287,19 +287,19 @@ for p in "${patches[@]}"; do
 done
 
 # --- the patched uAPI header on its own, as userspace sees it.
-hdrs=$work/headers
+hdrs=$out/usr/include
 if [ -n "$broken" ]; then
    skipped "uapi: header compile test (series does not apply/build)"
 else
-   rm -rf "$hdrs"
-   if ! "${kmake[@]}" INSTALL_HDR_PATH="$hdrs" headers_install \
-           >>"$log" 2>&1; then
-      notok "uapi: make headers_install (see $log)"
+   # `make headers` leaves the sanitised uAPI tree in $out/usr/include
+   # (headers_install would only copy it elsewhere, with rsync).
+   if ! "${kmake[@]}" headers >>"$log" 2>&1; then
+      notok "uapi: make headers (see $log)"
    else
       for std in "c99 -Wall -Wextra -Werror" \
-                 "c11 -Wall -Wextra -pedantic -Werror"; do
+                 "c11 -Wall -Wextra -Werror"; do
          set -- $std
-         if ccout=$(gcc -std="$@" -I"$hdrs/include" \
+         if ccout=$(gcc -std="$@" -I"$hdrs" \
                        -o "$work/uapi-test" "$here/uapi-test.c" 2>&1) &&
             runout=$("$work/uapi-test" 2>&1); then
             ok "uapi: nouveau_drm.h standalone, gcc -std=$* ($runout)"
