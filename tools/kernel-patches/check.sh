@@ -281,7 +281,8 @@ for p in "${patches[@]}"; do
    else
       notok "build: after $name"
       awk '/^=== build: /{keep=0} $0=="=== build: '"$name"'"{keep=1} keep' \
-         "$log" | grep -E 'error|warning' | head -n 20 | sed 's/^/#   /'
+         "$log" | grep -v '^=== build: ' | grep -E 'error|warning' |
+         head -n 20 | sed 's/^/#   /'
       broken=$name
    fi
 done
