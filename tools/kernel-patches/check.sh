@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Build check for the nouveau kernel series in patches/linux/: on Debian's
+# linux-source-7.2 (from the development suite, fetched without installing
+# anything), apply the patches in order with `git am`, run checkpatch on
+# each, build drivers/gpu/drm/nouveau/ after each one (with
+# CONFIG_DRM_NOUVEAU=y and CONFIG_DRM_NOUVEAU_SVM=y), then compile the
+# patched uAPI header standalone. One "ok"/"not ok" line per step, then
+# "N passed, N failed, N skipped".
+#
+# usage: check.sh [--series DIR] [--force]
+#   --series DIR  patch directory (default: patches/linux of this checkout)
+#   --force       ignore a cached result for this series
+#
+# Cache: $NVSVM_CACHE, default /var/cache/nvsvm as root, else
+# ${XDG_CACHE_HOME:-~/.cache}/nvsvm. The sid apt state and the downloaded
+# package live in $cache/apt-sid (shared with tools/vm/kernel-build.sh);
+# the git tree and the O= build of the nouveau check in
+# $cache/kpatch/<version>. A fully passing run records its lines under the
+# key version + series + this script + config fragment; the same key later
+# prints the record instead of rebuilding. NVSVM_JOBS sets -j (default 2).
+set -uo pipefail
+{
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+series=$root/patches/linux
+force=''
+while [ $# -gt 0 ]; do
+   case "$1" in
+   --series) [ $# -ge 2 ] || { echo "check.sh: --series needs a DIR" >&2; exit 2; }
+             series=$(cd "$2" && pwd) || exit 2; shift 2 ;;
+   --force) force=1; shift ;;
+   -h|--help) sed -n '11,13p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+   *) echo "check.sh: unknown argument '$1'" >&2; exit 2 ;;
+   esac
+done
+
+pass=0 fail=0 skip=0
+record=''
+ok()      { echo "ok $*"; pass=$((pass + 1)); record+="ok $*"$'\n'; }
+notok()   { echo "not ok $*"; fail=$((fail + 1)); }
+skipped() { echo "skip $*"; skip=$((skip + 1)); }
+say()     { echo "# $*"; }
+summary() { echo "$pass passed, $fail failed, $skip skipped"; }
+# A failure of the set-up itself: one failed line naming it, then stop.
+setup_fail()
+{
+   notok "setup: $*"
+   summary
+   exit 1
+}
+
+if [ -n "${NVSVM_CACHE:-}" ]; then
+   cache=$NVSVM_CACHE
+elif [ "$(id -u)" -eq 0 ]; then
+   cache=/var/cache/nvsvm
+else
+   cache=${XDG_CACHE_HOME:-$HOME/.cache}/nvsvm
+fi
+jobs=${NVSVM_JOBS:-2}
+pkg=linux-source-7.2
+frag=$here/nouveau.config
+
+mapfile -t patches < <(ls "$series"/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null |
+                        grep -v /0000-cover-letter.patch)
+[ ${#patches[@]} -gt 0 ] || setup_fail "no NNNN-*.patch files in $series"
+
+for tool in git perl make gcc flex bison bc apt-get dpkg-deb xz; do
+   command -v "$tool" >/dev/null ||
+      setup_fail "$tool missing (make deps installs it)"
+done
+
+# --- linux-source-7.2 from sid: own sources file, lists and state, used
+# for `apt-get download` only; the lists are refreshed once a day.
+sid=$cache/apt-sid
+sidapt=(-o Dir::Etc::SourceList="$sid/sid.sources"
+        -o Dir::Etc::SourceParts="$sid/sources.list.d"
+        -o Dir::Etc::Preferences="$sid/preferences"
+        -o Dir::Etc::PreferencesParts="$sid/preferences.d"
+        -o Dir::State="$sid/state"
+        -o Dir::State::Lists="$sid/lists"
+        -o Dir::State::status="$sid/state/status"
+        -o Dir::Cache="$sid/cache"
+        -o APT::Sandbox::User=root)
+mkdir -p "$sid/sources.list.d" "$sid/preferences.d" "$sid/state" \
+   "$sid/lists/partial" "$sid/cache/archives/partial" "$sid/deb" ||
+   setup_fail "cannot create $sid"
+exec 8>"$sid/.lock"
+flock 8
+: >>"$sid/state/status"
+if [ ! -f "$sid/sid.sources" ]; then
+   cat >"$sid/sid.sources" <<'SRC'
+# nvsvm: Debian's development suite, for apt-get download only
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+age=999999
+[ -f "$sid/lists/.nvsvm-updated" ] &&
+   age=$(( $(date +%s) - $(stat -c %Y "$sid/lists/.nvsvm-updated") ))
+if [ "$age" -ge 86400 ]; then
+   say "refreshing the sid package lists ($sid)"
+   if apt-get "${sidapt[@]}" -q update >"$sid/update.log" 2>&1; then
+      touch "$sid/lists/.nvsvm-updated"
+   else
+      say "apt-get update for sid failed (see $sid/update.log); using the cache"
+   fi
+fi
+pkgver=$(apt-cache "${sidapt[@]}" show --no-all-versions "$pkg" 2>/dev/null |
+         sed -n 's/^Version: //p' | head -n 1)
+if [ -z "$pkgver" ]; then
+   x=$(ls -d "$sid/pkg/$pkg"_*/.nvsvm-extracted 2>/dev/null | sort -V |
+       tail -n 1)
+   if [ -z "$x" ]; then
+      skipped "all: $pkg is neither in the sid lists nor cached" \
+              "(needs Debian's archive for apt-get download)"
+      summary
+      exit 0
+   fi
+   x=$(dirname "$x")
+   pkgver=${x##*/"$pkg"_}
+   say "$pkg not in the sid lists; using the cached $pkgver"
+fi
+pkgdir=$sid/pkg/${pkg}_$pkgver
+tarball=$pkgdir/usr/src/$pkg.tar.xz
+if [ ! -f "$pkgdir/.nvsvm-extracted" ]; then
+   say "downloading $pkg $pkgver from sid (apt-get download)"
+   tmp=$(mktemp -d "$sid/deb/.dl-XXXXXX")
+   (cd "$tmp" && apt-get "${sidapt[@]}" -q download "$pkg=$pkgver") \
+      >"$sid/download.log" 2>&1 ||
+      { rm -rf "$tmp"; setup_fail "apt-get download $pkg=$pkgver failed" \
+        "(see $sid/download.log)"; }
+   deb=$(ls "$tmp"/*.deb)
+   rm -rf "$pkgdir" "$pkgdir.tmp"
+   mkdir -p "$pkgdir.tmp"
+   dpkg-deb -x "$deb" "$pkgdir.tmp" || setup_fail "dpkg-deb -x $deb failed"
+   rm -rf "$tmp"
+   [ -r "$pkgdir.tmp/usr/src/$pkg.tar.xz" ] ||
+      setup_fail "$pkg $pkgver holds no /usr/src/$pkg.tar.xz"
+   touch "$pkgdir.tmp/.nvsvm-extracted"
+   mv "$pkgdir.tmp" "$pkgdir"
+fi
+exec 8>&-
+say "source: $pkg $pkgver"
+
+# --- the result cache key: everything that decides the outcome.
+safever=$(echo "$pkgver" | tr -c 'A-Za-z0-9.+\n-' '_')
+key=$( { echo "$pkgver"; cat "$0" "$frag" "$here/uapi-test.c";
+         for p in "${patches[@]}"; do basename "$p"; cat "$p"; done; } |
+       sha256sum | cut -c1-16)
+work=$cache/kpatch/$safever
+results=$cache/kpatch/results
+mkdir -p "$work" "$results" || setup_fail "cannot create $work"
+if [ -z "$force" ] && [ -f "$results/$key" ]; then
+   say "series $key already checked on $pkg $pkgver; recorded result" \
+       "(--force to rebuild):"
+   cat "$results/$key"
+   exit 0
+fi
+
+# One run at a time per source version: the tree and build are shared.
+exec 9>"$work/.lock"
+if ! flock -n 9; then
+   say "another check.sh run holds $work; waiting"
+   flock 9
+fi
+
+# --- a git tree of the pristine source, unpacked once per version. Only
+# the paths the series may touch are tracked (Debian's .gitignore ignores
+# the top level, hence add -f).
+src=$work/$pkg
+if [ ! -f "$src/.nvsvm-git" ]; then
+   say "unpacking $tarball"
+   rm -rf "$src" "$work/.unpack"
+   mkdir -p "$work/.unpack"
+   tar -xJf "$tarball" -C "$work/.unpack" || setup_fail "tar -xJf $tarball"
+   mv "$work/.unpack/$pkg" "$src" && rmdir "$work/.unpack"
+   (cd "$src" && git init -q &&
+    git add -f drivers/gpu/drm/nouveau include/uapi/drm &&
+    git -c user.name=nvsvm -c user.email=nvsvm@invalid \
+       commit -q -m "$pkg $pkgver (pristine)" &&
+    git tag pristine) >/dev/null || setup_fail "git init of $src failed"
+   touch "$src/.nvsvm-git"
+fi
+g()
+{
+   git -C "$src" -c user.name=nvsvm -c user.email=nvsvm@invalid "$@"
+}
+g am --abort >/dev/null 2>&1
+# Back to pristine: only files that differ are rewritten, so make rebuilds
+# only what the series touches.
+g reset -q --hard pristine || setup_fail "git reset to pristine failed"
+g clean -q -f -d -- drivers/gpu/drm/nouveau include/uapi/drm
+
+# --- configure: x86_64 tinyconfig + nouveau.config, verified.
+fraghash=$(sha256sum "$frag" | cut -c1-12)
+out=$work/out-$fraghash
+kmake=(make -C "$src" O="$out" ARCH=x86_64)
+log=$work/build.log
+: >"$log"
+if [ ! -f "$out/.nvsvm-configured" ]; then
+   say "configuring $out"
+   rm -rf "$out"
+   mkdir -p "$out"
+   {
+      "${kmake[@]}" tinyconfig &&
+      "$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
+         "$out/.config" "$frag" &&
+      "${kmake[@]}" olddefconfig
+   } >>"$log" 2>&1 || setup_fail "configuration failed (see $log)"
+fi
+missing=0
+while IFS= read -r line; do
+   case "$line" in
+   CONFIG_*=*)
+      grep -qxF "$line" "$out/.config" || {
+         sym=${line%%=*}
+         say "wanted $line, got: $(grep -E "^($sym=|# $sym is not set)" \
+              "$out/.config" || echo absent)"
+         missing=$((missing + 1))
+      } ;;
+   esac
+done <"$frag"
+if [ "$missing" -eq 0 ]; then
+   touch "$out/.nvsvm-configured"
+   ok "config: nouveau.config settings all in .config" \
+      "(DRM_NOUVEAU=y, DRM_NOUVEAU_SVM=y)"
+else
+   rm -f "$out/.nvsvm-configured"
+   setup_fail "config: $missing nouveau.config setting(s) dropped by olddefconfig"
+fi
+
+build()
+{
+   local what=$1 t0 rc
+   t0=$(date +%s)
+   echo "=== build: $what" >>"$log"
+   "${kmake[@]}" -j"$jobs" drivers/gpu/drm/nouveau/ >>"$log" 2>&1
+   rc=$?
+   last_build_s=$(( $(date +%s) - t0 ))
+   return $rc
+}
+
+# The pristine tree first: a failure there is the environment, not a patch.
+if build pristine; then
+   ok "build: pristine drivers/gpu/drm/nouveau (${last_build_s}s)"
+else
+   grep -E 'error|Error' "$log" | tail -n 20 | sed 's/^/#   /'
+   setup_fail "build: pristine drivers/gpu/drm/nouveau does not build (see $log)"
+fi
+
+cp="$src/scripts/checkpatch.pl"
+broken=''
+for p in "${patches[@]}"; do
+   name=$(basename "$p")
+   # checkpatch: the Signed-off-by is left for a human to add.
+   if cpout=$(cd "$src" && perl "$cp" --strict --no-signoff --quiet \
+                 --no-summary "$p" 2>&1) && [ -z "$cpout" ]; then
+      ok "checkpatch: $name"
+   else
+      notok "checkpatch: $name"
+      echo "$cpout" | sed 's/^/#   /'
+   fi
+   if [ -n "$broken" ]; then
+      skipped "build: $name (an earlier patch, $broken, did not apply/build)"
+      continue
+   fi
+   if ! amout=$(g am -q --whitespace=error-all "$p" 2>&1); then
+      notok "apply: $name (git am)"
+      echo "$amout" | sed 's/^/#   /'
+      g am --abort >/dev/null 2>&1
+      broken=$name
+      continue
+   fi
+   if build "$name"; then
+      ok "build: after $name (${last_build_s}s)"
+   else
+      notok "build: after $name"
+      awk '/^=== build: /{keep=0} $0=="=== build: '"$name"'"{keep=1} keep' \
+         "$log" | grep -v '^=== build: ' | grep -E 'error|warning' |
+         head -n 20 | sed 's/^/#   /'
+      broken=$name
+   fi
+done
+
+# --- the patched uAPI header on its own, as userspace sees it.
+hdrs=$out/usr/include
+if [ -n "$broken" ]; then
+   skipped "uapi: header compile test (series does not apply/build)"
+else
+   # `make headers` leaves the sanitised uAPI tree in $out/usr/include
+   # (headers_install would only copy it elsewhere, with rsync).
+   if ! "${kmake[@]}" headers >>"$log" 2>&1; then
+      notok "uapi: make headers (see $log)"
+   else
+      for std in "c99 -Wall -Wextra -Werror" \
+                 "c11 -Wall -Wextra -Werror"; do
+         set -- $std
+         if ccout=$(gcc -std="$@" -I"$hdrs" \
+                       -o "$work/uapi-test" "$here/uapi-test.c" 2>&1) &&
+            runout=$("$work/uapi-test" 2>&1); then
+            ok "uapi: nouveau_drm.h standalone, gcc -std=$* ($runout)"
+         else
+            notok "uapi: nouveau_drm.h standalone, gcc -std=$*"
+            echo "$ccout$runout" | sed 's/^/#   /'
+         fi
+      done
+   fi
+fi
+
+summary
+if [ "$fail" -eq 0 ] && [ "$skip" -eq 0 ]; then
+   # Record this passing run's lines under its key.
+   tmp=$(mktemp "$results/.rec-XXXXXX")
+   printf '# recorded %s\n%s%s\n' "$(date -u +%FT%TZ)" "$record" \
+      "$(summary)" >"$tmp"
+   mv "$tmp" "$results/$key"
+fi
+[ "$fail" -eq 0 ]
+exit
+}
