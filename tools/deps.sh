@@ -16,6 +16,8 @@ pkgs=(
   ocl-icd-opencl-dev ocl-icd-libopencl1 opencl-c-headers pocl-opencl-icd
   clinfo piglit
   mesa-opencl-icd   # rusticl: where the CL tests must skip by name
+  # Mesa series (tests/suites/50-mesa.sh): the trixie build chroot
+  debootstrap
   # benchmarks and plots
   gnuplot-nox jq
 )

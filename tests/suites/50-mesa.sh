@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The series inside real Mesa: Debian trixie's mesa source package in a
+# trixie chroot (tools/mesa/build.sh), pristine and with patches/mesa.
+#  - the first patch carries exactly the repository's files;
+#  - every patch applies in order and the tree builds after each one;
+#  - Mesa's own `meson test`: no test that passes on the pristine build
+#    fails with the series;
+#  - the project's OpenCL suite (tests/suites/40-cl.sh) on Debian's
+#    rusticl and on the patched one, llvmpipe, side by side: the SVM
+#    atomics scenarios skip by name on the first and pass on the second.
+# Cold: a chroot, ~1,100 ninja steps twice over (ccache), Mesa's tests
+# twice; warm (nothing changed): the cached results, the CL runs only.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nvsvm-mesa-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+log=$tmp/piglit.log
+: >"$log"
+
+# One named result, in the piglit shape tools/piglit_count.py counts.
+result()
+{
+   local name=$1 res=$2
+   shift 2
+   { echo "# $name: $*"
+     echo "PIGLIT: {\"enumerate subtests\": [\"$name\"]}"
+     echo "PIGLIT: {\"subtest\": {\"$name\": \"$res\"}}"
+     echo "PIGLIT: {\"result\": \"$res\"}"; } | tee -a "$log"
+}
+finish() { python3 tools/piglit_count.py "$log"; exit $?; }
+
+if [ "$(id -u)" -ne 0 ]; then
+   result mesa-chroot skip "needs root (debootstrap, chroot, mounts)"
+   finish
+fi
+
+# 1. One copy of the files: the first patch against the repository.
+if out=$(tools/mesa/series.sh check 2>&1); then
+   result series-first-patch-is-the-repository pass "$out"
+else
+   result series-first-patch-is-the-repository fail "$out"
+fi
+
+# 2. Chroot, source, pristine build + Mesa's tests, each patch applied
+#    and built, Mesa's tests again, install. All cached by content.
+t0=$(date +%s)
+if ! tools/mesa/build.sh steps >"$tmp/steps.out" 2>"$tmp/steps.err"; then
+   cat "$tmp/steps.err" "$tmp/steps.out"
+   result mesa-series-builds fail "tools/mesa/build.sh steps failed"
+   finish
+fi
+sed 's/^/  /' "$tmp/steps.err"
+echo "# mesa: build + tests step took $(($(date +%s) - t0)) s"
+steps=$(tools/mesa/build.sh path steps)
+[ -f "$steps/.nvsvm-times" ] && sed 's/^/# cold times (s): /' "$steps/.nvsvm-times"
+n=0
+while read -r st patch what extra; do
+   n=$((n + 1))
+   result "patch-$(printf %02d "$n")-applies-and-builds" \
+      "$([ "$st" = pass ] && echo pass || echo fail)" "$patch: $what $extra"
+done <"$steps/.nvsvm-steps"
+want=$(find patches/mesa -name '*.patch' | wc -l)
+if [ "$n" -ne "$want" ]; then
+   result every-patch-was-built fail "$n of $want patches have a result"
+fi
+
+# 3. Mesa's own tests: nothing that passed pristine fails with the series.
+for k in pristine series; do
+   echo "# meson test, $k: $(grep -E '^(Ok|Fail|Skipped|Timeout|Expected Fail|Unexpected Pass):' \
+         "$steps/.nvsvm-test-$k.log" | tr -s ' \n' ' ')"
+done
+if [ ! -s "$steps/.nvsvm-test-pristine.tsv" ] ||
+   [ ! -s "$steps/.nvsvm-test-series.tsv" ]; then
+   result mesa-meson-test-no-new-failures fail "no parsed meson test results"
+else
+   news=$(join -t "$(printf '\t')" -1 2 -2 2 \
+             <(sort -t "$(printf '\t')" -k2 "$steps/.nvsvm-test-pristine.tsv") \
+             <(sort -t "$(printf '\t')" -k2 "$steps/.nvsvm-test-series.tsv") |
+          awk -F'\t' '$2 == "OK" && $3 != "OK" { print $1 " (" $3 ")" }')
+   gone=$(comm -23 <(cut -f2 "$steps/.nvsvm-test-pristine.tsv" | sort) \
+                   <(cut -f2 "$steps/.nvsvm-test-series.tsv" | sort))
+   np=$(grep -c . "$steps/.nvsvm-test-pristine.tsv")
+   ns=$(grep -c . "$steps/.nvsvm-test-series.tsv")
+   if [ -z "$news" ] && [ -z "$gone" ]; then
+      result mesa-meson-test-no-new-failures pass \
+         "$np tests pristine, $ns with the series, none newly failing"
+   else
+      result mesa-meson-test-no-new-failures fail \
+         "newly failing: ${news:-none}; missing: ${gone:-none}"
+   fi
+fi
+
+# 4. The OpenCL suite on both rusticls, llvmpipe, inside the chroot.
+inst=$steps/install
+icd=$inst/etc/OpenCL/vendors
+if [ ! -f "$icd/rusticl.icd" ]; then
+   result patched-rusticl-installed fail "no $icd/rusticl.icd"
+   finish
+fi
+rel=${steps#/var/cache/nvsvm/mesa/}
+[ "$rel" != "$steps" ] || rel=${steps#"${NVSVM_CACHE:-/var/cache/nvsvm}/mesa/"}
+libdir=$(cd "$inst" && dirname "$(find . -name 'libRusticlOpenCL.so.1' | head -n1)")
+cl_run()
+{
+   local name=$1
+   shift
+   tools/mesa/build.sh shell env "$@" RUSTICL_ENABLE=llvmpipe \
+      NVSVM_CL_PLATFORM=rusticl BUILD_CL=/tmp/build-cl \
+      NVSVM_CL_TEST_TIMEOUT="${NVSVM_CL_TEST_TIMEOUT:-300}" \
+      bash -c 'cd /repo && tests/suites/40-cl.sh' >"$tmp/cl-$name.log" 2>&1
+   echo "# 40-cl on $name rusticl: $(tail -n1 "$tmp/cl-$name.log")"
+}
+cl_run debian OCL_ICD_VENDORS=/etc/OpenCL/vendors
+cl_run patched OCL_ICD_VENDORS="/nvsvm/$rel/install/etc/OpenCL/vendors" \
+   LD_LIBRARY_PATH="/nvsvm/$rel/install/${libdir#./}"
+# What the device says, from the patched build's own clinfo-free query.
+grep -m1 '^# svm:' "$tmp/cl-debian.log" | sed 's/^/# Debian  /'
+grep -m1 '^# svm:' "$tmp/cl-patched.log" | sed 's/^/# patched /'
+python3 tools/mesa/cl_compare.py "$tmp/cl-debian.log" "$tmp/cl-patched.log" |
+   tee -a "$log"
+if [ -n "${NVSVM_MESA_CL_LOGS:-}" ]; then
+   cp "$tmp/cl-debian.log" "$tmp/cl-patched.log" "$NVSVM_MESA_CL_LOGS/"
+fi
+finish
