@@ -32,6 +32,10 @@ file_map()
    echo "kernel/vsvm/include/uapi/vsvm_drm.h include/drm-uapi/vsvm_drm.h"
    echo "src/gallium/drivers/nouveau/nvc0_svm.c src/gallium/drivers/nouveau/nvc0_svm.c"
    echo "src/gallium/drivers/nouveau/nvc0_svm.h src/gallium/drivers/nouveau/nvc0_svm.h"
+   (cd "$root" && git ls-files 'src/gallium/drivers/nouveau/tests/*') |
+      while read -r f; do
+      echo "$f $f"
+   done
 }
 
 # The library's sources, as the standalone build lists them.
@@ -103,7 +107,8 @@ hugetlb/shmem/file-backed). Every refusal carries a named reason.
 nvc0_svm.[ch] are the hooks nouveau's screen and context call: SVM on
 only when the kernel accepted SVM_INIT on the screen's fd, the
 capabilities that follow from it, svm_migrate, and the range check at
-the API edge. They are built by the next patch.
+the API edge. They are built by the next patch; tests/nvc0_svm_test.cpp,
+their gtests, by the last one.
 
 The files are added as the nvsvm project keeps them; the meson.build is
 Mesa's: a static library declared as idep_nvsvm. vsvm_drm.h is the uAPI
