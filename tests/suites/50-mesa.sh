@@ -92,34 +92,17 @@ else
    fi
 fi
 
-# 4. The OpenCL suite on both rusticls, llvmpipe, inside the chroot.
-inst=$steps/install
-icd=$inst/etc/OpenCL/vendors
-if [ ! -f "$icd/rusticl.icd" ]; then
-   result patched-rusticl-installed fail "no $icd/rusticl.icd"
-   finish
+# The series' own gtests ran inside Mesa's meson test (suite 'nouveau').
+g=$(awk -F'\t' '$2 ~ /nvc0_svm/ { print $1 }' "$steps/.nvsvm-test-series.tsv" 2>/dev/null)
+if [ "$g" = OK ]; then
+   result mesa-gtest-nvc0-svm pass "nouveau:nvc0_svm OK in Mesa's meson test"
+else
+   result mesa-gtest-nvc0-svm fail "nouveau:nvc0_svm: ${g:-not run}"
 fi
-rel=${steps#/var/cache/nvsvm/mesa/}
-[ "$rel" != "$steps" ] || rel=${steps#"${NVSVM_CACHE:-/var/cache/nvsvm}/mesa/"}
-libdir=$(cd "$inst" && dirname "$(find . -name 'libRusticlOpenCL.so.1' | head -n1)")
-cl_run()
-{
-   local name=$1
-   shift
-   tools/mesa/build.sh shell env "$@" RUSTICL_ENABLE=llvmpipe \
-      NVSVM_CL_PLATFORM=rusticl BUILD_CL=/tmp/build-cl \
-      NVSVM_CL_TEST_TIMEOUT="${NVSVM_CL_TEST_TIMEOUT:-300}" \
-      bash -c 'cd /repo && tests/suites/40-cl.sh' >"$tmp/cl-$name.log" 2>&1
-   echo "# 40-cl on $name rusticl: $(tail -n1 "$tmp/cl-$name.log")"
-}
-cl_run debian OCL_ICD_VENDORS=/etc/OpenCL/vendors
-cl_run patched OCL_ICD_VENDORS="/nvsvm/$rel/install/etc/OpenCL/vendors" \
-   LD_LIBRARY_PATH="/nvsvm/$rel/install/${libdir#./}"
-# What the device says, from the patched build's own clinfo-free query.
-grep -m1 '^# svm:' "$tmp/cl-debian.log" | sed 's/^/# Debian  /'
-grep -m1 '^# svm:' "$tmp/cl-patched.log" | sed 's/^/# patched /'
-python3 tools/mesa/cl_compare.py "$tmp/cl-debian.log" "$tmp/cl-patched.log" |
-   tee -a "$log"
+
+# 4. The OpenCL suite on both rusticls, llvmpipe, inside the chroot.
+rel=${steps#"${NVSVM_CACHE:-/var/cache/nvsvm}/mesa/"}
+tools/mesa/cl.sh "/nvsvm/$rel/install" "$tmp" | tee -a "$log"
 if [ -n "${NVSVM_MESA_CL_LOGS:-}" ]; then
    cp "$tmp/cl-debian.log" "$tmp/cl-patched.log" "$NVSVM_MESA_CL_LOGS/"
 fi

@@ -39,7 +39,7 @@ MESA_UPSTREAM=25.0.7
 CHROOT_REV=1
 
 MESA_OPTIONS=(
-   -Dbuildtype=debugoptimized
+   -Dbuildtype=plain
    -Dgallium-drivers=nouveau,llvmpipe
    -Dgallium-rusticl=true
    -Dvulkan-drivers=
