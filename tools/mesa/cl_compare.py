@@ -85,13 +85,28 @@ def main():
                    bool(target) and not bad,
                    f"{len(target)} subtests pass" if target and not bad
                    else "; ".join(bad) or "no subtests"))
+    # Exact: every subtest has the same result on both sides except those
+    # that moved from skip to pass, which must include all the target
+    # ones, and the closing totals differ by exactly that many.
+    moved = [k for k in keys if old.get(k, ("-",))[0] == "skip"
+             and new.get(k, ("-",))[0] == "pass"]
+    other = [f"{t.split('@')[-1]}/{s}: {old.get((t, s), ('-',))[0]}->"
+             f"{new.get((t, s), ('-',))[0]}" for t, s in keys
+             if (t, s) not in moved
+             and old.get((t, s), ("-",))[0] != new.get((t, s), ("-",))[0]]
+    extra = [f"{t.split('@')[-1]}/{s}" for t, s in moved if (t, s) not in target]
     ok = (old_tot is not None and new_tot is not None and
-          old_tot[1] == 0 and new_tot[1] == 0 and
-          new_tot[0] == old_tot[0] + len(target) and
-          new_tot[2] == old_tot[2] - len(target))
+          old_tot[1] == 0 and new_tot[1] == 0 and not other and
+          all(k in moved for k in target) and
+          new_tot[0] == old_tot[0] + len(moved) and
+          new_tot[2] == old_tot[2] - len(moved))
     checks.append(("patched-totals-exact", ok,
-                   f"Debian {old_tot} + {len(target)} moved skip->pass = "
-                   f"patched {new_tot}"))
+                   f"Debian {old_tot} + {len(moved)} moved skip->pass "
+                   f"({len(target)} scenarios"
+                   + (f", and {', '.join(extra)}" if extra else "") + ") = "
+                   f"patched {new_tot}"
+                   + (f"; changed otherwise: {'; '.join(other)}"
+                      if other else "")))
     names = [c[0] for c in checks]
     print("PIGLIT: " + json.dumps({"enumerate subtests": names}))
     for name, good, why in checks:
