@@ -100,8 +100,34 @@ else
    result mesa-gtest-nvc0-svm fail "nouveau:nvc0_svm: ${g:-not run}"
 fi
 
-# 4. The OpenCL suite on both rusticls, llvmpipe, inside the chroot.
 rel=${steps#"${NVSVM_CACHE:-/var/cache/nvsvm}/mesa/"}
+
+# The patched nouveau screen at run time, under Mesa's nouveau drm-shim
+# (no GPU; the shim has no SVM_INIT): with NOUVEAU_SVM=1, SVM stays off
+# with the reason logged by name and rusticl reports no SVM atomics;
+# without the opt-in nothing is said.
+lib=$(cd "$steps/install" && dirname "$(find . -name libnouveau_noop_drm_shim.so | head -n1)")
+shim()
+{
+   local L=/nvsvm/$rel/install/${lib#./}
+   timeout 120 tools/mesa/build.sh shell env \
+      OCL_ICD_VENDORS="/nvsvm/$rel/install/etc/OpenCL/vendors" \
+      LD_LIBRARY_PATH="$L" LD_PRELOAD="$L/libnouveau_noop_drm_shim.so" \
+      NOUVEAU_CHIPSET=134 RUSTICL_ENABLE=nouveau "$@" clinfo 2>&1
+}
+on=$(shim NOUVEAU_SVM=1)
+off=$(shim)
+why=$(grep -m1 'nouveau: svm: SVM off:' <<<"$on")
+if [ -n "$why" ] && grep -q 'Device Name *NV134' <<<"$on" &&
+   grep -A6 'Shared Virtual Memory (SVM) capabilities' <<<"$on" |
+      grep -q 'Atomics *No' && ! grep -q 'nouveau: svm:' <<<"$off"; then
+   result nouveau-shim-svm-refusal-is-named pass "$why"
+else
+   result nouveau-shim-svm-refusal-is-named fail \
+      "NOUVEAU_SVM=1: ${why:-no named reason}; $(grep -c 'nouveau: svm:' <<<"$off") lines without it"
+fi
+
+# 4. The OpenCL suite on both rusticls, llvmpipe, inside the chroot.
 tools/mesa/cl.sh "/nvsvm/$rel/install" "$tmp" | tee -a "$log"
 if [ -n "${NVSVM_MESA_CL_LOGS:-}" ]; then
    cp "$tmp/cl-debian.log" "$tmp/cl-patched.log" "$NVSVM_MESA_CL_LOGS/"
