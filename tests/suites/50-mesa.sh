@@ -46,12 +46,14 @@ fi
 # 2. Chroot, source, pristine build + Mesa's tests, each patch applied
 #    and built, Mesa's tests again, install. All cached by content.
 t0=$(date +%s)
-if ! tools/mesa/build.sh steps >"$tmp/steps.out" 2>"$tmp/steps.err"; then
-   cat "$tmp/steps.err" "$tmp/steps.out"
+# Progress (stderr) streams as it comes; the per-patch table is stdout.
+# (pipefail: the group fails when build.sh does)
+if ! { tools/mesa/build.sh steps 2>&1 1>&3 | sed -u 's/^/  /'; } 3>"$tmp/steps.out"
+then
+   cat "$tmp/steps.out"
    result mesa-series-builds fail "tools/mesa/build.sh steps failed"
    finish
 fi
-sed 's/^/  /' "$tmp/steps.err"
 echo "# mesa: build + tests step took $(($(date +%s) - t0)) s"
 steps=$(tools/mesa/build.sh path steps)
 [ -f "$steps/.nvsvm-times" ] && sed 's/^/# cold times (s): /' "$steps/.nvsvm-times"
