@@ -18,6 +18,8 @@ pkgs=(
   mesa-opencl-icd   # rusticl: where the CL tests must skip by name
   # Vulkan tests: loader, lavapipe, GLSL -> SPIR-V, vulkaninfo
   libvulkan-dev mesa-vulkan-drivers glslang-tools vulkan-tools
+  # Mesa series (tests/suites/50-mesa.sh): the trixie build chroot
+  debootstrap
   # benchmarks and plots
   gnuplot-nox jq
 )

@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -334,6 +335,55 @@ malformed_window_override_keeps_svm_off_with_a_named_error(void *data)
    return r;
 }
 
+/* Is any mapping of this process inside [addr, addr + size)? */
+static bool
+range_is_mapped(uint64_t addr, uint64_t size)
+{
+   FILE *f = fopen("/proc/self/maps", "r");
+   unsigned long long lo, hi;
+   char line[512];
+   bool mapped = false;
+
+   if (!f)
+      return true;   /* cannot tell: do not claim it is gone */
+   while (fgets(line, sizeof(line), f)) {
+      if (sscanf(line, "%llx-%llx", &lo, &hi) == 2 &&
+          lo < addr + size && hi > addr)
+         mapped = true;
+   }
+   fclose(f);
+   return mapped;
+}
+
+/* The screen's teardown gives the window back, as Mesa's munmap did. */
+static enum piglit_result
+screen_fini_releases_the_window(void *data)
+{
+   struct ctx *c = data;
+   struct nvc0_svm svm;
+   struct nvsvm_window win = { 0 };
+   enum piglit_result r = PIGLIT_FAIL;
+   bool before, after;
+   int fd;
+
+   if (screen_up(c, &svm, &fd) || nvsvm_svm_window(svm.dev, &win)) {
+      piglit_note("SVM did not come up: %s", svm.reason);
+      screen_down(&svm, fd);
+      return PIGLIT_FAIL;
+   }
+   before = range_is_mapped(win.addr, win.size);
+   nvc0_svm_screen_fini(&svm);
+   after = range_is_mapped(win.addr, win.size);
+   nvc0_svm_screen_fini(&svm);   /* a second teardown unmaps nothing */
+   piglit_note("window 0x%llx+%llu MiB: mapped %d before fini, %d after",
+               (unsigned long long)win.addr,
+               (unsigned long long)(win.size >> 20), before, after);
+   if (before && !after)
+      r = PIGLIT_PASS;
+   screen_down(&svm, fd);
+   return r;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -349,6 +399,7 @@ main(int argc, char **argv)
         null_size_means_the_whole_allocation_or_a_loud_refusal },
       { "malformed_window_override_keeps_svm_off_with_a_named_error",
         malformed_window_override_keeps_svm_off_with_a_named_error },
+      { "screen_fini_releases_the_window", screen_fini_releases_the_window },
    };
    struct ctx c = { 0 };
    unsigned n = sizeof(tests) / sizeof(tests[0]);

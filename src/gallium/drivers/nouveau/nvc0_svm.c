@@ -150,10 +150,22 @@ off:
 void
 nvc0_svm_screen_fini(struct nvc0_svm *svm)
 {
+   struct nvsvm_window win = { 0 };
+   bool window = false;
+
    if (!svm)
       return;
-   if (svm->dev)
+   if (svm->dev) {
+      window = nvsvm_svm_window(svm->dev, &win) == 0;
       nvsvm_device_close(svm->dev);
+   }
+   /*
+    * The library keeps a borrowed fd's window reserved (the fd's GPU
+    * address space outlives the device handle); the screen closes its fd
+    * right after this, so the reservation goes now, exactly once.
+    */
+   if (window)
+      nvsvm_window_release(&win);
    svm->dev = NULL;
    svm->enabled = false;
    memset(&svm->caps, 0, sizeof(svm->caps));

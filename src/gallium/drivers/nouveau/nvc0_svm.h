@@ -81,6 +81,10 @@ int
 nvc0_svm_screen_init(struct nvc0_svm *svm, int fd,
                      const struct nvc0_svm_screen_params *params);
 
+/*
+ * Call when the screen goes, right before it closes its fd: releases the
+ * SVM window (once). Idempotent, and safe after a failed init.
+ */
 void
 nvc0_svm_screen_fini(struct nvc0_svm *svm);
 
