@@ -8,9 +8,11 @@ uploaded code). Each rule names the barriers that must and must not
 appear. With --pristine DIR, kernels without an all-SVM-devices scope
 must also compile to the same machine code as on the unpatched Mesa.
 
-Output: a line per rule, then "N passed, N failed, N skipped".
+Output: piglit lines (tools/piglit_count.py counts them), one subtest
+per rule, with a "#" line saying what was seen.
 """
 import argparse
+import json
 import os
 import re
 import sys
@@ -51,15 +53,19 @@ def main():
     ap.add_argument('logdir')
     ap.add_argument('--pristine')
     args = ap.parse_args()
-    passed = failed = skipped = 0
+    names = [f'scope-ir-{k}' for k in RULES] + \
+        [f'scope-code-unchanged-{k}' for k in UNCHANGED]
+    print('PIGLIT: {"enumerate subtests": %s}' % json.dumps(names))
+    failed = 0
+
+    def report(name, res, why):
+        print(f'# {name}: {why}')
+        print('PIGLIT: {"subtest": {"%s": "%s"}}' % (name, res))
 
     def result(name, ok, why):
-        nonlocal passed, failed
-        print(f"{'pass' if ok else 'fail'}: {name}: {why}")
-        if ok:
-            passed += 1
-        else:
-            failed += 1
+        nonlocal failed
+        report(name, 'pass' if ok else 'fail', why)
+        failed += 0 if ok else 1
 
     for kernel, (must, must_not, atom) in RULES.items():
         path = os.path.join(args.logdir, kernel + '.log')
@@ -88,8 +94,7 @@ def main():
     for kernel in UNCHANGED:
         name = f'scope-code-unchanged-{kernel}'
         if not args.pristine:
-            print(f'skip: {name}: no pristine logs given')
-            skipped += 1
+            report(name, 'skip', 'no pristine logs given')
             continue
         try:
             new = code_of(open(os.path.join(args.logdir, kernel + '.log')).read())
@@ -104,7 +109,7 @@ def main():
                    'same machine code as unpatched Mesa' if new == old
                    else 'machine code differs from unpatched Mesa')
 
-    print(f'{passed} passed, {failed} failed, {skipped} skipped')
+    print('PIGLIT: {"result": "%s"}' % ('fail' if failed else 'pass'))
     return 1 if failed else 0
 
 

@@ -4,24 +4,30 @@
 # nouveau drm-shim (a GP104, NOUVEAU_CHIPSET=134: no GPU, nothing executes)
 # and keep nv50_ir's dumps (NV50_PROG_DEBUG=1), one log per kernel.
 #
-# usage: run-scope-ir.sh OUTDIR [series|pristine]
-#   series    the Mesa built with patches/mesa (default)
+# usage: run-scope-ir.sh OUTDIR [steps|pristine]
+#   steps     the Mesa built with patches/mesa, patch by patch (default;
+#             what tests/suites/50-mesa.sh builds and tests)
 #   pristine  Debian's Mesa as shipped, for the unchanged-code comparison
 # Both are built (or taken from the cache) by tools/mesa/build.sh.
 # Exit: 0 every kernel built and launched; 1 one did not (its log says why).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-out=${1:?usage: run-scope-ir.sh OUTDIR [series|pristine]}
-kind=${2:-series}
+out=${1:?usage: run-scope-ir.sh OUTDIR [steps|pristine]}
+kind=${2:-steps}
 kernels=(atomic_acq_rel_all_svm fence_release_all_svm atomic_acq_rel_device
          fence_release_work_group atomic_relaxed_all_svm)
 
 mesa=$root/tools/mesa/build.sh
 cache=${NVSVM_CACHE:-/var/cache/nvsvm}/mesa
-bdir=$("$mesa" path "build-$kind")
-[ -f "$bdir/.nvsvm-ready" ] ||
-   { echo "run-scope-ir: no $kind Mesa build at $bdir (tools/mesa/build.sh build $kind)" >&2
-     exit 1; }
+case $kind in
+steps) "$mesa" steps >/dev/null ;;
+pristine) "$mesa" build pristine >/dev/null ;;
+*) echo "run-scope-ir: unknown kind '$kind' (steps or pristine)" >&2; exit 2 ;;
+esac || { echo "run-scope-ir: the $kind Mesa build failed" >&2; exit 1; }
+case $kind in
+steps) bdir=$("$mesa" path steps) ;;
+pristine) bdir=$("$mesa" path build-pristine) ;;
+esac
 # The chroot sees the Mesa cache at /nvsvm and the repository at /repo.
 inst=/nvsvm/${bdir#"$cache"/}/install
 mkdir -p "$out"
