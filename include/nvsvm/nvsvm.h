@@ -38,6 +38,9 @@ enum nvsvm_error {
    NVSVM_E_PARSE,               /* malformed /proc input */
    NVSVM_E_TIMEOUT,             /* a bounded wait ran out */
    NVSVM_E_UNALIGNED,           /* address or length not 4 KiB aligned */
+   NVSVM_E_ATOMIC_FAULT_UNSUPPORTED, /* kernel lacks SVM_BIND ATOMIC_FAULT */
+   NVSVM_E_ATOMIC_FAULT_STOPPED, /* a page was refused, see the report */
+   NVSVM_E_IN_WINDOW,           /* range overlaps the unmanaged window */
    NVSVM_E_LAST
 };
 
@@ -234,6 +237,36 @@ nvsvm_bind_encode(const struct nvsvm_bind_req *req,
 int
 nvsvm_migrate_to_device(struct nvsvm_device *dev, void *ptr, size_t len,
                         uint64_t *migrated);
+
+/*
+ * What nvsvm_atomic_range_fault() did: pages [start, fault_addr) were
+ * converted (device-exclusive, mapped for device atomics), none at or
+ * after fault_addr. converted == (fault_addr - start) / NVSVM_PAGE_SIZE.
+ */
+struct nvsvm_atomic_fault_report {
+   uint64_t start;        /* the range as sent (page-rounded) */
+   uint64_t end;
+   uint64_t converted;    /* pages converted, from start */
+   uint64_t fault_addr;   /* first address not converted; end when all */
+   int fault_errno;       /* 0, or the negative errno at fault_addr */
+};
+
+/*
+ * Convert [ptr, ptr+len) for device atomics ahead of a launch (nouveau's
+ * SVM_BIND command ATOMIC_FAULT; vsvm the same; the hmm test device
+ * through its EXCLUSIVE command). The range is rounded out to pages.
+ * Returns 0 when every page was converted; -NVSVM_E_ATOMIC_FAULT_STOPPED
+ * when a page was refused or the call's time bound expired (the report
+ * says where and why; resume at fault_addr after -ETIMEDOUT);
+ * -NVSVM_E_ATOMIC_FAULT_UNSUPPORTED on a kernel without the command
+ * (the caller falls back to first-touch faults); -NVSVM_E_NO_SVM,
+ * -NVSVM_E_BIND_EMPTY, -NVSVM_E_IN_WINDOW for requests refused before
+ * the kernel sees them; or another negative errno of the ioctl. report
+ * may be NULL; when given it is always filled in.
+ */
+int
+nvsvm_atomic_range_fault(struct nvsvm_device *dev, void *ptr, size_t len,
+                         struct nvsvm_atomic_fault_report *report);
 
 enum nvsvm_migrate_flags {
    /* The caller does not need the content: discard instead of copying. */

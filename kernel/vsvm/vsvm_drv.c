@@ -86,6 +86,14 @@ static int vsvm_svm_bind_ioctl(struct drm_device *drm, void *data,
 
 	cmd = args->header >> NOUVEAU_SVM_BIND_COMMAND_SHIFT;
 	cmd &= NOUVEAU_SVM_BIND_COMMAND_MASK;
+	if (cmd == VSVM_SVM_BIND_COMMAND__ATOMIC_FAULT &&
+	    READ_ONCE(vsvm_atomic_fault_cmd)) {
+		/* Pages stay in system memory: no target, no priority. */
+		if (args->header >> NOUVEAU_SVM_BIND_PRIORITY_SHIFT ||
+		    args->npages || args->stride)
+			return -EINVAL;
+		return vsvm_svm_bind_atomic(vfile, args);
+	}
 	if (cmd != NOUVEAU_SVM_BIND_COMMAND__MIGRATE)
 		return -EINVAL;
 

@@ -217,7 +217,10 @@ void vsvm_counters_read(struct vsvm_counters *ctr,
 struct vsvm_access {
 	u64 addr;
 	u32 type;               /* DRM_VSVM_ACCESS_* */
-	/* Runs on the mapped word with the device-table lock held. */
+	/*
+	 * Runs on the mapped word with the device-table lock held; NULL
+	 * for a prefault, which only maps.
+	 */
 	void (*fn)(struct vsvm_access *acc, void *kaddr);
 	void *arg;
 	const atomic_t *abort;  /* non-zero: give up (-ECANCELED) */
@@ -230,6 +233,19 @@ void vsvm_svmm_fini(struct vsvm_svmm *svmm);
 int vsvm_svmm_access(struct vsvm_svmm *svmm, struct vsvm_access *acc);
 int vsvm_svmm_map_vram(struct vsvm_svmm *svmm, unsigned long addr,
 		       struct page *backing, bool writable);
+/* One page's atomic fault; fault_lock held. acc->fn NULL: map only. */
+int vsvm_atomic_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc);
+
+/*
+ * vsvm_prefault.c: SVM_BIND command ATOMIC_FAULT, the number of the
+ * nouveau series in patches/linux (kernel headers do not carry it yet).
+ * Outputs: result, reserved0 = fault_addr, reserved1 = fault_errno.
+ */
+#define VSVM_SVM_BIND_COMMAND__ATOMIC_FAULT 1
+struct drm_nouveau_svm_bind;
+extern bool vsvm_atomic_fault_cmd;
+int vsvm_svm_bind_atomic(struct vsvm_file *vfile,
+			 struct drm_nouveau_svm_bind *args);
 
 /* vsvm_dmem.c */
 int vsvm_dmem_init(struct vsvm_device *vdev);

@@ -46,8 +46,12 @@ static bool vsvm_pte_allows(unsigned long pte, u32 type)
 static void vsvm_pte_access(unsigned long pte, struct vsvm_access *acc)
 {
 	struct page *page = pfn_to_page(pte >> VSVM_PTE_SHIFT);
-	void *kaddr = kmap_local_page(page);
+	void *kaddr;
 
+	/* A prefault (SVM_BIND ATOMIC_FAULT) maps and accesses nothing. */
+	if (!acc->fn)
+		return;
+	kaddr = kmap_local_page(page);
 	acc->fn(acc, kaddr + offset_in_page(acc->addr));
 	kunmap_local(kaddr);
 }
@@ -434,7 +438,7 @@ static bool vsvm_never_exclusive(struct mm_struct *mm, unsigned long addr)
  * runs before the page lock is dropped, so the CPU cannot take the page
  * back between the mapping and the access.
  */
-static int vsvm_atomic_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc)
+int vsvm_atomic_fault(struct vsvm_svmm *svmm, struct vsvm_access *acc)
 {
 	unsigned long timeout =
 		jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);

@@ -448,6 +448,7 @@ const struct nvsvm_backend_ops nvsvm_backend_hmm = {
    .probe = hmm_probe,
    .destroy = hmm_destroy,
    .atomic_fault = hmm_atomic_fault,
+   .atomic_range_fault = nvsvm_hmm_atomic_range_fault,
    .check_exclusive = hmm_check_exclusive,
    .dev_read = hmm_dev_read,
    .dev_write = hmm_dev_write,

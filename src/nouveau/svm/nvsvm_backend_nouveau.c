@@ -135,4 +135,5 @@ const struct nvsvm_backend_ops nvsvm_backend_nouveau = {
    .probe = nouveau_probe,
    .svm_init = nvsvm_nouveau_svm_init,
    .svm_bind = nvsvm_nouveau_svm_bind,
+   .atomic_range_fault = nvsvm_nouveau_atomic_range_fault,
 };

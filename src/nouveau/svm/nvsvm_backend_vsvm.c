@@ -262,6 +262,7 @@ const struct nvsvm_backend_ops nvsvm_backend_vsvm = {
    .device_convert = vsvm_device_convert,
    .exec = vsvm_exec,
    .stats = vsvm_stats,
+   .atomic_range_fault = nvsvm_nouveau_atomic_range_fault,
 };
 
 /* ------------------------------------------------------ public wrappers */

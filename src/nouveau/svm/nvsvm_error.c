@@ -44,6 +44,14 @@ static const struct nvsvm_err_entry nvsvm_own_errors[] = {
    { NVSVM_E_TIMEOUT, "NVSVM_E_TIMEOUT", "a bounded wait ran out" },
    { NVSVM_E_UNALIGNED, "NVSVM_E_UNALIGNED",
      "address or length is not 4 KiB aligned" },
+   { NVSVM_E_ATOMIC_FAULT_UNSUPPORTED, "NVSVM_E_ATOMIC_FAULT_UNSUPPORTED",
+     "kernel does not support SVM_BIND command ATOMIC_FAULT (atomic range "
+     "fault): first-touch device faults only" },
+   { NVSVM_E_ATOMIC_FAULT_STOPPED, "NVSVM_E_ATOMIC_FAULT_STOPPED",
+     "atomic range fault stopped at a page it could not convert (see the "
+     "report's fault_addr and fault_errno)" },
+   { NVSVM_E_IN_WINDOW, "NVSVM_E_IN_WINDOW",
+     "range overlaps the SVM unmanaged window" },
 };
 
 static const struct nvsvm_err_entry *

@@ -73,6 +73,14 @@ struct nvsvm_backend_ops {
    int (*exec)(struct nvsvm_device *dev, struct nvsvm_exec *exec);
    int (*stats)(struct nvsvm_device *dev, bool reset,
                 struct nvsvm_counters *file, struct nvsvm_counters *device);
+
+   /*
+    * Atomic range fault of [rep->start, rep->end), page-aligned and
+    * validated (nvsvm_atomic_fault.c): fills the rest of rep; returns 0
+    * (read rep->fault_errno) or the request's negative errno.
+    */
+   int (*atomic_range_fault)(struct nvsvm_device *dev,
+                             struct nvsvm_atomic_fault_report *rep);
 };
 
 struct nvsvm_device {
@@ -102,6 +110,14 @@ nvsvm_nouveau_svm_init(struct nvsvm_device *dev, uint64_t addr,
 int
 nvsvm_nouveau_svm_bind(struct nvsvm_device *dev,
                        struct drm_nouveau_svm_bind *bind);
+
+/* nvsvm_atomic_fault.c: the atomic_range_fault op of each backend. */
+int
+nvsvm_nouveau_atomic_range_fault(struct nvsvm_device *dev,
+                                 struct nvsvm_atomic_fault_report *rep);
+int
+nvsvm_hmm_atomic_range_fault(struct nvsvm_device *dev,
+                             struct nvsvm_atomic_fault_report *rep);
 
 /*
  * For DRM backends' probe: -NVSVM_E_NOT_SUPPORTED unless dev->fd is a DRM

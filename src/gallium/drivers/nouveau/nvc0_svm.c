@@ -279,3 +279,41 @@ nvc0_svm_check_atomic_range(struct nvc0_svm *svm, const void *ptr,
                    nvsvm_range_warning_str(NVSVM_RANGE_WARN_THP));
    return 0;
 }
+
+int
+nvc0_svm_prefault_atomic(struct nvc0_svm *svm, const void *ptr, size_t len)
+{
+   struct nvsvm_atomic_fault_report rep;
+   int ret;
+
+   if (!svm || !svm->enabled || svm->prefault_unsupported || !len)
+      return 0;
+   svm->stats.prefault_calls++;
+   ret = nvsvm_atomic_range_fault(svm->dev, (void *)ptr, len, &rep);
+   svm->stats.prefault_pages += rep.converted;
+   if (ret == -NVSVM_E_ATOMIC_FAULT_UNSUPPORTED) {
+      /* Today's behaviour: the GPU converts each page on first touch. */
+      svm->prefault_unsupported = true;
+      nvc0_svm_log(svm, NVC0_SVM_LOG_INFO,
+                   "atomic prefault off, first-touch faults instead: %s (%s)",
+                   nvsvm_error_name(ret), nvsvm_strerror(ret));
+      return 0;
+   }
+   if (ret == -NVSVM_E_ATOMIC_FAULT_STOPPED) {
+      svm->stats.prefault_errors++;
+      nvc0_svm_log(svm, NVC0_SVM_LOG_ERROR,
+                   "atomics on %p+%zu: page 0x%llx refused (%s: %s); "
+                   "%llu pages before it converted",
+                   ptr, len, (unsigned long long)rep.fault_addr,
+                   nvsvm_error_name(rep.fault_errno),
+                   strerror(-rep.fault_errno),
+                   (unsigned long long)rep.converted);
+      return rep.fault_errno;
+   }
+   if (ret) {
+      svm->stats.prefault_errors++;
+      nvc0_svm_log(svm, NVC0_SVM_LOG_ERROR, "atomic prefault of %p+%zu: %s",
+                   ptr, len, nvsvm_strerror(ret));
+   }
+   return ret;
+}

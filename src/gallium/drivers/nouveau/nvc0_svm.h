@@ -46,6 +46,9 @@ struct nvc0_svm_stats {
    uint64_t bind_result;       /* the kernel's `result`, summed */
    uint64_t ranges_to_host;
    uint64_t range_warnings;    /* atomic args that failed the range rules */
+   uint64_t prefault_calls;    /* nvc0_svm_prefault_atomic() ranges */
+   uint64_t prefault_pages;    /* pages converted ahead of a launch */
+   uint64_t prefault_errors;   /* ranges stopped at a refused page */
 };
 
 struct nvc0_svm {
@@ -56,6 +59,7 @@ struct nvc0_svm {
    struct nvc0_svm_caps caps;
    struct nvc0_svm_stats stats;
    bool check_ranges;              /* range rules at the API edge */
+   bool prefault_unsupported;      /* kernel lacks the atomic range fault */
 
    nvc0_svm_log_fn log;
    void *log_data;
@@ -116,5 +120,17 @@ nvc0_svm_migrate(struct nvc0_svm *svm, unsigned num_ptrs,
 int
 nvc0_svm_check_atomic_range(struct nvc0_svm *svm, const void *ptr,
                             size_t len);
+
+/*
+ * For a kernel argument the frontend marks SVM-atomic, before the launch:
+ * make [ptr, ptr+len) device-exclusive and mapped for GPU atomics now
+ * (libnvsvm's atomic range fault), so that the launch takes no first-touch
+ * faults and a refused page is named here instead of killing the channel.
+ * On a kernel without the command the range is left to today's first-touch
+ * faults, with the reason logged once. Returns 0 when converted or left to
+ * faults, else the negative error (logged; the launch behaves as before).
+ */
+int
+nvc0_svm_prefault_atomic(struct nvc0_svm *svm, const void *ptr, size_t len);
 
 #endif /* NVC0_SVM_H */

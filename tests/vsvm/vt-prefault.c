@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vsvm scenarios: SVM_BIND command ATOMIC_FAULT, the atomic range fault
+ * (docs/uapi.md). A prefaulted range takes no device faults on its first
+ * atomics; a refused page stops the call with its address and errno and
+ * nothing after it is converted; a CPU touch still revokes; malformed
+ * requests are -EINVAL; the call is bounded in time; a kernel without
+ * the command is "not supported" by name. Plus the first-launch
+ * benchmark, with and without the prefault.
+ */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+
+#include "drm-uapi/nouveau_drm.h"
+#include <xf86drm.h>
+
+#include "vt_common.h"
+
+#define CMD_ATOMIC_FAULT 1ull
+#define PM_PRESENT (1ull << 63)
+#define PM_SWAP (1ull << 62)
+
+/* The raw ioctl: 0 or -errno, the struct as the kernel left it. */
+static int
+raw_atomic(int fd, struct drm_nouveau_svm_bind *b)
+{
+   return ioctl(fd, DRM_IOCTL_NOUVEAU_SVM_BIND, b) ? -errno : 0;
+}
+
+static struct drm_nouveau_svm_bind
+atomic_bind(const void *start, size_t len)
+{
+   struct drm_nouveau_svm_bind b;
+
+   memset(&b, 0, sizeof(b));
+   b.header = CMD_ATOMIC_FAULT << NOUVEAU_SVM_BIND_COMMAND_SHIFT;
+   b.va_start = (uintptr_t)start;
+   b.va_end = (uintptr_t)start + len;
+   return b;
+}
+
+/*
+ * /proc/self/pagemap for one page: device-exclusive entries are
+ * non-present swap entries; a page the CPU owns is present.
+ */
+static int
+pagemap_entry(const void *addr, uint64_t *entry)
+{
+   int fd = open("/proc/self/pagemap", O_RDONLY);
+   off_t off = (off_t)((uintptr_t)addr / VT_PAGE) * 8;
+   ssize_t n;
+
+   if (fd < 0)
+      return -errno;
+   n = pread(fd, entry, sizeof(*entry), off);
+   close(fd);
+   return n == (ssize_t)sizeof(*entry) ? 0 : -EIO;
+}
+
+static bool
+page_is_exclusive(const void *addr)
+{
+   uint64_t e;
+
+   return pagemap_entry(addr, &e) == 0 && !(e & PM_PRESENT) &&
+          (e & PM_SWAP);
+}
+
+static bool
+page_is_present(const void *addr)
+{
+   uint64_t e;
+
+   return pagemap_entry(addr, &e) == 0 && (e & PM_PRESENT);
+}
+
+/*
+ * One device atomic add of 1 on the first word of each of npages pages:
+ * lanes x iterations pages, lane L on pages [L * per, (L + 1) * per).
+ */
+static int
+add_once_per_page(struct nvsvm_device *dev, void *base, size_t npages,
+                  unsigned lanes, struct nvsvm_exec *e,
+                  struct nvsvm_lane_result *results)
+{
+   struct nvsvm_exec_op op = vt_op(NVSVM_EXEC_ADD, base,
+                                   (npages / lanes) * VT_PAGE, 1);
+
+   op.iter_stride = VT_PAGE;
+   memset(e, 0, sizeof(*e));
+   e->ops = &op;
+   e->nops = 1;
+   e->lanes = lanes;
+   e->iterations = npages / lanes;
+   e->timeout_ms = 60000;
+   e->results = results;
+   return nvsvm_device_exec(dev, e);
+}
+
+static void
+note_report(const char *what, const struct nvsvm_atomic_fault_report *r,
+            int ret, const void *base)
+{
+   piglit_note("%s: %s; %" PRIu64 " converted, fault_addr base+0x%" PRIx64
+               ", fault_errno %s", what, nvsvm_error_name(ret), r->converted,
+               r->fault_addr - (uintptr_t)base,
+               nvsvm_error_name(r->fault_errno));
+}
+
+/* ------------------------------------------------------------ scenarios */
+
+#define NPAGES 64u
+#define LANES 4u
+
+/*
+ * Prefault 64 pages, then two launches of one device atomic per page:
+ * neither takes a device fault or a conversion, totals are exact.
+ */
+static enum piglit_result
+prefaulted_range_takes_no_device_faults(void *ctx)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   struct nvsvm_atomic_fault_report rep;
+   struct nvsvm_lane_result results[LANES];
+   struct nvsvm_counters c;
+   struct nvsvm_exec e;
+   uint64_t *mem = NULL;
+   int ret;
+
+   (void)ctx;
+   VT_OPEN(&dev, true);
+   mem = vt_map(NPAGES);
+   PG_ASSERT(mem);
+
+   PG_OK(nvsvm_device_counters(dev, true, NULL, NULL));
+   ret = nvsvm_atomic_range_fault(dev, mem, NPAGES * VT_PAGE, &rep);
+   note_report("prefault", &rep, ret, mem);
+   PG_OK(ret);
+   PG_ASSERT_EQ(rep.converted, NPAGES);
+   PG_ASSERT_EQ(rep.fault_addr, (uintptr_t)mem + NPAGES * VT_PAGE);
+   PG_ASSERT_EQ(rep.fault_errno, 0);
+   PG_OK(nvsvm_device_counters(dev, true, &c, NULL));
+   PG_ASSERT_EQ(c.conversions, NPAGES);
+   PG_ASSERT_EQ(c.faults_atomic, 0);
+   for (unsigned i = 0; i < NPAGES; i++) {
+      if (!page_is_exclusive((char *)mem + i * VT_PAGE))
+         PG_FAIL("page %u is not device-exclusive in pagemap", i);
+   }
+
+   for (unsigned run = 0; run < 2; run++) {
+      ret = add_once_per_page(dev, mem, NPAGES, LANES, &e, results);
+      vt_report_exec(run ? "second launch" : "first launch", &e, ret);
+      PG_OK(ret);
+      PG_ASSERT_EQ(e.delta.faults_atomic, 0);
+      PG_ASSERT_EQ(e.delta.conversions, 0);
+      PG_ASSERT_EQ(e.delta.device_ops, NPAGES);
+   }
+   /* The CPU reads now (and takes each page back): exact totals. */
+   for (unsigned i = 0; i < NPAGES; i++)
+      PG_ASSERT_EQ(mem[i * (VT_PAGE / 8)], 2);
+   res = PIGLIT_PASS;
+out:
+   if (mem)
+      munmap(mem, NPAGES * VT_PAGE);
+   nvsvm_device_close(dev);
+   return res;
+}
+
+/*
+ * Eight pages; page 4 is replaced by a page that cannot be made
+ * device-exclusive. The call stops there with its address and errno;
+ * pages 0-3 are exclusive, 4-7 are still the CPU's.
+ */
+static enum piglit_result
+refused_page_check(int prot, int flags, int want_errno)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   struct nvsvm_atomic_fault_report rep;
+   struct nvsvm_counters c;
+   char *mem = NULL;
+   void *bad;
+   int ret;
+
+   VT_OPEN(&dev, true);
+   mem = vt_map(8);
+   PG_ASSERT(mem);
+   bad = mmap(mem + 4 * VT_PAGE, VT_PAGE, prot, flags | MAP_FIXED, -1, 0);
+   PG_ASSERT(bad == mem + 4 * VT_PAGE);
+   if (prot & PROT_WRITE)
+      memset(bad, 0, VT_PAGE);
+   else
+      PG_ASSERT_EQ(*(volatile char *)bad, 0);   /* mapped, read-only */
+
+   PG_OK(nvsvm_device_counters(dev, true, NULL, NULL));
+   ret = nvsvm_atomic_range_fault(dev, mem, 8 * VT_PAGE, &rep);
+   note_report("refused page 4", &rep, ret, mem);
+   PG_ASSERT_RET(ret, -NVSVM_E_ATOMIC_FAULT_STOPPED);
+   PG_ASSERT_EQ(rep.converted, 4);
+   PG_ASSERT_EQ(rep.fault_addr, (uintptr_t)bad);
+   PG_ASSERT_RET(rep.fault_errno, want_errno);
+   PG_OK(nvsvm_device_counters(dev, false, &c, NULL));
+   PG_ASSERT_EQ(c.conversions, 4);
+   for (unsigned i = 0; i < 8; i++) {
+      char *p = mem + i * VT_PAGE;
+
+      if (i < 4 && !page_is_exclusive(p))
+         PG_FAIL("page %u before the refused one is not exclusive", i);
+      if (i >= 4 && (page_is_exclusive(p) || !page_is_present(p)))
+         PG_FAIL("page %u at or after the refused one was touched", i);
+   }
+   res = PIGLIT_PASS;
+out:
+   if (mem)
+      munmap(mem, 8 * VT_PAGE);
+   nvsvm_device_close(dev);
+   return res;
+}
+
+static enum piglit_result
+shared_page_stops_with_eopnotsupp(void *ctx)
+{
+   (void)ctx;
+   return refused_page_check(PROT_READ | PROT_WRITE,
+                             MAP_SHARED | MAP_ANONYMOUS, -EOPNOTSUPP);
+}
+
+static enum piglit_result
+read_only_page_stops_with_efault(void *ctx)
+{
+   (void)ctx;
+   return refused_page_check(PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+                             -EFAULT);
+}
+
+/*
+ * A CPU write takes a prefaulted page back: the next device atomic
+ * faults and converts it again, and both writes count.
+ */
+static enum piglit_result
+cpu_touch_revokes_prefault(void *ctx)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   struct nvsvm_atomic_fault_report rep;
+   struct nvsvm_lane_result results[1];
+   struct nvsvm_exec e;
+   volatile uint64_t *mem = NULL;
+   int ret;
+
+   (void)ctx;
+   VT_OPEN(&dev, true);
+   mem = vt_map(2);
+   PG_ASSERT(mem);
+   PG_OK(nvsvm_atomic_range_fault(dev, (void *)mem, 2 * VT_PAGE, &rep));
+   PG_ASSERT(page_is_exclusive((void *)mem));
+   mem[0] = 40;   /* CPU write: revokes page 0 only */
+   PG_ASSERT(page_is_present((void *)mem));
+   PG_ASSERT(page_is_exclusive((char *)mem + VT_PAGE));
+
+   ret = add_once_per_page(dev, (void *)mem, 2, 1, &e, results);
+   vt_report_exec("launch after a CPU write", &e, ret);
+   PG_OK(ret);
+   PG_ASSERT_EQ(e.delta.faults_atomic, 1);
+   PG_ASSERT_EQ(e.delta.conversions, 1);
+   PG_ASSERT_EQ(mem[0], 41);
+   PG_ASSERT_EQ(mem[VT_PAGE / 8], 1);
+   res = PIGLIT_PASS;
+out:
+   if (mem)
+      munmap((void *)mem, 2 * VT_PAGE);
+   nvsvm_device_close(dev);
+   return res;
+}
+
+/* Every malformed request is -EINVAL and converts nothing. */
+static enum piglit_result
+malformed_requests_are_einval(void *ctx)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   struct drm_nouveau_svm_bind b;
+   struct nvsvm_counters c;
+   char path[64];
+   char *mem = NULL;
+   int fd = -1, status;
+   pid_t pid;
+
+   (void)ctx;
+   VT_OPEN(&dev, false);
+   mem = vt_map(16);
+   PG_ASSERT(mem);
+   /* Our own file: window = pages 8-11 of mem. */
+   PG_ASSERT(vt_find_node(path, sizeof(path)));
+   fd = open(path, O_RDWR | O_CLOEXEC);
+   PG_ASSERT(fd >= 0);
+
+   b = atomic_bind(mem, 4 * VT_PAGE);
+   PG_ASSERT_RET(raw_atomic(fd, &b), -EINVAL);   /* no SVM_INIT */
+   {
+      struct drm_nouveau_svm_init init = {
+         .unmanaged_addr = (uintptr_t)mem + 8 * VT_PAGE,
+         .unmanaged_size = 4 * VT_PAGE,
+      };
+      PG_OK(drmCommandWriteRead(fd, DRM_NOUVEAU_SVM_INIT, &init,
+                                sizeof(init)));
+   }
+
+#define EXPECT_EINVAL(what, mutate)                                    \
+   do {                                                                \
+      b = atomic_bind(mem, 4 * VT_PAGE);                               \
+      mutate;                                                          \
+      if (raw_atomic(fd, &b) != -EINVAL)                               \
+         PG_FAIL("%s: not EINVAL", what);                              \
+      piglit_note("%s: EINVAL", what);                                 \
+   } while (0)
+
+   EXPECT_EINVAL("header bit 48", b.header |= 1ull << 48);
+   EXPECT_EINVAL("header bit 63", b.header |= 1ull << 63);
+   EXPECT_EINVAL("target GPU_VRAM",
+                 b.header |= (uint64_t)NOUVEAU_SVM_BIND_TARGET__GPU_VRAM
+                             << NOUVEAU_SVM_BIND_TARGET_SHIFT);
+   EXPECT_EINVAL("priority 1",
+                 b.header |= 1ull << NOUVEAU_SVM_BIND_PRIORITY_SHIFT);
+   EXPECT_EINVAL("npages", b.npages = 4);
+   EXPECT_EINVAL("stride", b.stride = VT_PAGE);
+   EXPECT_EINVAL("reserved0 (fault_addr) on input", b.reserved0 = 1);
+   EXPECT_EINVAL("reserved1 (fault_errno) on input", b.reserved1 = 1);
+   EXPECT_EINVAL("empty range", b.va_end = b.va_start);
+   EXPECT_EINVAL("window overlap (last page)",
+                 b.va_end = (uintptr_t)mem + 9 * VT_PAGE);
+   EXPECT_EINVAL("window overlap (inside)",
+                 (b.va_start = (uintptr_t)mem + 9 * VT_PAGE,
+                  b.va_end = (uintptr_t)mem + 10 * VT_PAGE));
+   EXPECT_EINVAL("beyond TASK_SIZE",
+                 (b.va_start = (1ull << 47) - VT_PAGE,
+                  b.va_end = (1ull << 47) + VT_PAGE));
+#undef EXPECT_EINVAL
+
+   /* A forked child is another mm: -EINVAL there, nothing converted. */
+   pid = fork();
+   PG_ASSERT(pid >= 0);
+   if (pid == 0) {
+      b = atomic_bind(mem, 4 * VT_PAGE);
+      _exit(raw_atomic(fd, &b) == -EINVAL ? 0 : 1);
+   }
+   PG_ASSERT_EQ(waitpid(pid, &status, 0), pid);
+   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      PG_FAIL("foreign mm: child did not get EINVAL (status 0x%x)", status);
+   piglit_note("foreign mm (forked child): EINVAL");
+
+   /* The same request, valid: 0, all converted, outputs written back. */
+   b = atomic_bind(mem + 1, 4 * VT_PAGE - 1);
+   PG_OK(raw_atomic(fd, &b));
+   PG_ASSERT_EQ(b.va_start, (uintptr_t)mem);
+   PG_ASSERT_EQ(b.va_end, (uintptr_t)mem + 4 * VT_PAGE);
+   PG_ASSERT_EQ(b.result, 4);
+   PG_ASSERT_EQ(b.reserved0, (uintptr_t)mem + 4 * VT_PAGE);
+   PG_ASSERT_EQ(b.reserved1, 0);
+   /* Up to the window's first page is fine too. */
+   b = atomic_bind(mem + 4 * VT_PAGE, 4 * VT_PAGE);
+   PG_OK(raw_atomic(fd, &b));
+   PG_ASSERT_EQ(b.result, 4);
+
+   /* The library's file saw nothing of this. */
+   PG_OK(nvsvm_device_counters(dev, false, &c, NULL));
+   PG_ASSERT_EQ(c.conversions, 0);
+   res = PIGLIT_PASS;
+out:
+   if (fd >= 0)
+      close(fd);
+   if (mem)
+      munmap(mem, 16 * VT_PAGE);
+   nvsvm_device_close(dev);
+   return res;
+}
+
+/*
+ * With every page's fault slowed to 300 ms, a 16-page call stops at the
+ * 1000 ms deadline with -ETIMEDOUT, a consistent report, and returns in
+ * well under the time 16 pages would take; resuming at fault_addr
+ * finishes the range.
+ */
+#define SLOW_US 300000ul
+
+static enum piglit_result
+whole_call_is_bounded(void *ctx)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   struct nvsvm_atomic_fault_report rep, rest;
+   unsigned long old = 0;
+   bool knob_set = false;
+   char *mem = NULL;
+   double t0, dt;
+   int ret;
+
+   (void)ctx;
+   VT_OPEN(&dev, true);
+   mem = vt_map(16);
+   PG_ASSERT(mem);
+   if (vt_knob_get("fault_delay_us", &old) != 0)
+      PG_SKIP("vsvm fault_delay_us knob not readable");
+   ret = vt_knob_set("fault_delay_us", SLOW_US);
+   if (ret)
+      PG_SKIP("cannot set vsvm fault_delay_us (%s): needs root",
+              nvsvm_error_name(ret));
+   knob_set = true;
+
+   t0 = vt_now();
+   ret = nvsvm_atomic_range_fault(dev, mem, 16 * VT_PAGE, &rep);
+   dt = vt_now() - t0;
+   note_report("slow pages", &rep, ret, mem);
+   piglit_note("call returned after %.0f ms", dt * 1e3);
+   PG_ASSERT_RET(ret, -NVSVM_E_ATOMIC_FAULT_STOPPED);
+   PG_ASSERT_RET(rep.fault_errno, -ETIMEDOUT);
+   PG_ASSERT_GE(rep.converted, 1);
+   PG_ASSERT_LT(rep.converted, 16);
+   PG_ASSERT_EQ(rep.fault_addr,
+                (uintptr_t)mem + rep.converted * VT_PAGE);
+   /* Deadline 1 s + one page in flight (0.3 s) + scheduling slack. */
+   PG_ASSERT(dt < 3.0);
+
+   PG_OK(vt_knob_set("fault_delay_us", old));
+   knob_set = false;
+   ret = nvsvm_atomic_range_fault(dev, (void *)(uintptr_t)rep.fault_addr,
+                                  rep.end - rep.fault_addr, &rest);
+   note_report("resumed", &rest, ret, mem);
+   PG_OK(ret);
+   PG_ASSERT_EQ(rep.converted + rest.converted, 16);
+   for (unsigned i = 0; i < 16; i++)
+      PG_ASSERT(page_is_exclusive(mem + i * VT_PAGE));
+   res = PIGLIT_PASS;
+out:
+   if (knob_set)
+      vt_knob_set("fault_delay_us", old);
+   if (mem)
+      munmap(mem, 16 * VT_PAGE);
+   nvsvm_device_close(dev);
+   return res;
+}
+
+/*
+ * The module answering as a kernel without the command: the library
+ * names it "not supported", and nothing was converted.
+ */
+static enum piglit_result
+kernel_without_command_is_not_supported(void *ctx)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   struct nvsvm_atomic_fault_report rep;
+   struct nvsvm_counters c;
+   bool knob_set = false;
+   char *mem = NULL;
+   int ret;
+
+   (void)ctx;
+   VT_OPEN(&dev, true);
+   mem = vt_map(4);
+   PG_ASSERT(mem);
+   ret = vt_knob_set("atomic_fault_cmd", 0);
+   if (ret)
+      PG_SKIP("cannot set vsvm atomic_fault_cmd (%s): needs root",
+              nvsvm_error_name(ret));
+   knob_set = true;
+
+   PG_OK(nvsvm_device_counters(dev, true, NULL, NULL));
+   ret = nvsvm_atomic_range_fault(dev, mem, 4 * VT_PAGE, &rep);
+   piglit_note("without the command: %s: %s", nvsvm_error_name(ret),
+               nvsvm_strerror(ret));
+   PG_ASSERT_RET(ret, -NVSVM_E_ATOMIC_FAULT_UNSUPPORTED);
+   PG_ASSERT_EQ(rep.converted, 0);
+   PG_OK(nvsvm_device_counters(dev, false, &c, NULL));
+   PG_ASSERT_EQ(c.conversions, 0);
+
+   PG_OK(vt_knob_set("atomic_fault_cmd", 1));
+   knob_set = false;
+   PG_OK(nvsvm_atomic_range_fault(dev, mem, 4 * VT_PAGE, &rep));
+   PG_ASSERT_EQ(rep.converted, 4);
+
+   /* Refused before the kernel: no SVM_INIT, or inside the window. */
+   nvsvm_device_close(dev);
+   dev = NULL;
+   VT_OPEN(&dev, false);
+   PG_ASSERT_RET(nvsvm_atomic_range_fault(dev, mem, VT_PAGE, &rep),
+                 -NVSVM_E_NO_SVM);
+   PG_ASSERT_RET(nvsvm_atomic_range_fault(dev, mem, 0, &rep),
+                 -NVSVM_E_BIND_EMPTY);
+   res = PIGLIT_PASS;
+out:
+   if (knob_set)
+      vt_knob_set("atomic_fault_cmd", 1);
+   if (mem)
+      munmap(mem, 4 * VT_PAGE);
+   nvsvm_device_close(dev);
+   return res;
+}
+
+/* ------------------------------------------------------------ benchmark */
+
+/*
+ * First launch over N fresh pages (one device atomic add per page, one
+ * lane): without the prefault every page is a device fault; with it the
+ * prefault converts them ahead and the launch takes none. Prints both
+ * and the ratios; NVSVM_VT_PREFAULT_PAGES sets N (default 256).
+ */
+static enum piglit_result
+bench_first_launch_with_and_without_prefault(void *ctx)
+{
+   enum piglit_result res = PIGLIT_FAIL;
+   struct nvsvm_device *dev = NULL;
+   struct nvsvm_atomic_fault_report rep;
+   struct nvsvm_lane_result results[1];
+   struct nvsvm_exec e0, e1;
+   const char *env = getenv("NVSVM_VT_PREFAULT_PAGES");
+   size_t n = env ? strtoul(env, NULL, 0) : 256;
+   uint64_t *a = NULL, *b = NULL;
+   double t0, prefault_ms, without_ms, with_ms;
+   int ret;
+
+   (void)ctx;
+   if (n < 1 || n > 65536)
+      n = 256;
+   VT_OPEN(&dev, true);
+   a = vt_map(n);
+   b = vt_map(n);
+   PG_ASSERT(a && b);
+
+   ret = add_once_per_page(dev, a, n, 1, &e0, results);
+   vt_report_exec("without prefault", &e0, ret);
+   PG_OK(ret);
+   without_ms = e0.elapsed_ns / 1e6;
+
+   t0 = vt_now();
+   ret = nvsvm_atomic_range_fault(dev, b, n * VT_PAGE, &rep);
+   prefault_ms = (vt_now() - t0) * 1e3;
+   PG_OK(ret);
+   ret = add_once_per_page(dev, b, n, 1, &e1, results);
+   vt_report_exec("with prefault", &e1, ret);
+   PG_OK(ret);
+   with_ms = e1.elapsed_ns / 1e6;
+
+   PG_ASSERT_EQ(e0.delta.faults_atomic, n);
+   PG_ASSERT_EQ(e1.delta.faults_atomic, 0);
+   for (size_t i = 0; i < n; i++) {
+      PG_ASSERT_EQ(a[i * (VT_PAGE / 8)], 1);
+      PG_ASSERT_EQ(b[i * (VT_PAGE / 8)], 1);
+   }
+   piglit_note("bench prefault N=%zu pages: without: %" PRIu64
+               " device faults, first launch %.2f ms; with: prefault "
+               "%.2f ms (%" PRIu64 " pages), first launch %" PRIu64
+               " device faults, %.2f ms; launch ratio %.1fx, "
+               "prefault+launch vs launch %.2fx",
+               n, e0.delta.faults_atomic, without_ms, prefault_ms,
+               rep.converted, e1.delta.faults_atomic, with_ms,
+               without_ms / (with_ms > 0 ? with_ms : 1e-3),
+               without_ms / (prefault_ms + with_ms));
+   res = PIGLIT_PASS;
+out:
+   if (a)
+      munmap(a, n * VT_PAGE);
+   if (b)
+      munmap(b, n * VT_PAGE);
+   nvsvm_device_close(dev);
+   return res;
+}
+
+int
+main(int argc, char **argv)
+{
+   static const struct piglit_subtest tests[] = {
+#define T(fn) { #fn, fn }
+      T(prefaulted_range_takes_no_device_faults),
+      T(shared_page_stops_with_eopnotsupp),
+      T(read_only_page_stops_with_efault),
+      T(cpu_touch_revokes_prefault),
+      T(malformed_requests_are_einval),
+      T(whole_call_is_bounded),
+      T(kernel_without_command_is_not_supported),
+      T(bench_first_launch_with_and_without_prefault),
+#undef T
+   };
+
+   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]),
+                              NULL, argc, argv);
+}
