@@ -47,6 +47,9 @@ enum vsvm_mutant {
 	VSVM_MUT_NO_SEQ_RETRY,          /* faults skip the sequence check */
 	VSVM_MUT_UNLOCK_BEFORE_ACCESS,  /* folio and table let go first */
 	VSVM_MUT_NO_UNMAP_INVALIDATE,   /* munmap leaves entries in place */
+	VSVM_MUT_PREFAULT_NO_MAP,       /* ATOMIC_FAULT counts, maps nothing */
+	VSVM_MUT_PREFAULT_NO_STOP,      /* ATOMIC_FAULT counts refused pages */
+	VSVM_MUT_PREFAULT_NO_DEADLINE,  /* ATOMIC_FAULT runs unbounded */
 	VSVM_NR_MUTANTS
 };
 

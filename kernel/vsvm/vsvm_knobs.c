@@ -55,6 +55,9 @@ static const char * const vsvm_mutant_names[VSVM_NR_MUTANTS] = {
 	[VSVM_MUT_NO_SEQ_RETRY] = "no_seq_retry",
 	[VSVM_MUT_UNLOCK_BEFORE_ACCESS] = "unlock_before_access",
 	[VSVM_MUT_NO_UNMAP_INVALIDATE] = "no_unmap_invalidate",
+	[VSVM_MUT_PREFAULT_NO_MAP] = "prefault_no_map",
+	[VSVM_MUT_PREFAULT_NO_STOP] = "prefault_no_stop",
+	[VSVM_MUT_PREFAULT_NO_DEADLINE] = "prefault_no_deadline",
 };
 
 int vsvm_mutant;

@@ -43,6 +43,9 @@ static int vsvm_prefault_page(struct vsvm_svmm *svmm, unsigned long addr)
 	};
 	int ret;
 
+	if (vsvm_mutant_is(VSVM_MUT_PREFAULT_NO_MAP))
+		return 0;
+
 	/* Serialised with device faults, as nouveau's single fault worker. */
 	mutex_lock(&svmm->fault_lock);
 	ret = vsvm_atomic_fault(svmm, &acc);
@@ -97,12 +100,14 @@ int vsvm_svm_bind_atomic(struct vsvm_file *vfile,
 			ret = -EINTR;
 			break;
 		}
-		if (time_after(jiffies, timeout)) {
+		if (time_after(jiffies, timeout) &&
+		    !vsvm_mutant_is(VSVM_MUT_PREFAULT_NO_DEADLINE)) {
 			ret = -ETIMEDOUT;
 			break;
 		}
 		ret = vsvm_prefault_page(svmm, addr);
-		if (ret)
+		/* Mutant: a refused page is counted and passed over. */
+		if (ret && !vsvm_mutant_is(VSVM_MUT_PREFAULT_NO_STOP))
 			break;
 		args->result++;
 		cond_resched();

@@ -18,7 +18,7 @@ kver=${NVSVM_MUTANTS_KERNEL:-6.12}
 bvm=${BUILD_VM:-build-vm}
 # The control, five vsvm mutants and one library mutant: one named
 # pseudo-test each.
-declared=7
+declared=10
 
 broken()
 {

@@ -28,14 +28,21 @@ A=vt-atomics:concurrent_atomics_on_one_page_are_exact
 S=vt-sync:cas_spinlock_excludes_cpu_and_device
 U=vt-lifecycle:munmap_kills_channel_cleanly
 P=vt-lifecycle:mprotect_during_atomic_fault_is_seen
+F=vt-prefault:prefaulted_range_takes_no_device_faults
+R=vt-prefault:shared_page_stops_with_eopnotsupp
+B=vt-prefault:whole_call_is_bounded
+C=vt-prefault:cpu_touch_revokes_prefault
 
 # mutant, then the scenarios that guard its promise.
-plan="none $A $S $U $P
+plan="none $A $S $U $P $F $R $B $C
 no_exclusive $A $S
-ignore_invalidate $A $U
+ignore_invalidate $A $U $C
 no_seq_retry $P $A
 unlock_before_access $A $S
-no_unmap_invalidate $U $A"
+no_unmap_invalidate $U $A
+prefault_no_map $F
+prefault_no_stop $R
+prefault_no_deadline $B"
 
 pseudo()
 {
