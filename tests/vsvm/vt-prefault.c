@@ -504,11 +504,22 @@ out:
 
 /* ------------------------------------------------------------ benchmark */
 
+#define BENCH_ROUNDS 5u
+
+static int
+cmp_dbl(const void *a, const void *b)
+{
+   double x = *(const double *)a, y = *(const double *)b;
+
+   return (x > y) - (x < y);
+}
+
 /*
  * First launch over N fresh pages (one device atomic add per page, one
- * lane): without the prefault every page is a device fault; with it the
- * prefault converts them ahead and the launch takes none. Prints both
- * and the ratios; NVSVM_VT_PREFAULT_PAGES sets N (default 256).
+ * lane), BENCH_ROUNDS times each way, alternating: without the prefault
+ * every page is a device fault at launch; with it the prefault converts
+ * them ahead and the launch takes none. Prints the medians and ratios;
+ * NVSVM_VT_PREFAULT_PAGES sets N (default 1024).
  */
 static enum piglit_result
 bench_first_launch_with_and_without_prefault(void *ctx)
@@ -517,56 +528,71 @@ bench_first_launch_with_and_without_prefault(void *ctx)
    struct nvsvm_device *dev = NULL;
    struct nvsvm_atomic_fault_report rep;
    struct nvsvm_lane_result results[1];
-   struct nvsvm_exec e0, e1;
+   struct nvsvm_exec e;
    const char *env = getenv("NVSVM_VT_PREFAULT_PAGES");
-   size_t n = env ? strtoul(env, NULL, 0) : 256;
-   uint64_t *a = NULL, *b = NULL;
-   double t0, prefault_ms, without_ms, with_ms;
+   size_t n = env ? strtoul(env, NULL, 0) : 1024;
+   double without[BENCH_ROUNDS], pre[BENCH_ROUNDS], with[BENCH_ROUNDS];
+   double both[BENCH_ROUNDS];
+   uint64_t faults_without = 0, faults_with = 0;
+   uint64_t *a = NULL;
+   double t0;
    int ret;
 
    (void)ctx;
    if (n < 1 || n > 65536)
-      n = 256;
+      n = 1024;
    VT_OPEN(&dev, true);
-   a = vt_map(n);
-   b = vt_map(n);
-   PG_ASSERT(a && b);
 
-   ret = add_once_per_page(dev, a, n, 1, &e0, results);
-   vt_report_exec("without prefault", &e0, ret);
-   PG_OK(ret);
-   without_ms = e0.elapsed_ns / 1e6;
-
-   t0 = vt_now();
-   ret = nvsvm_atomic_range_fault(dev, b, n * VT_PAGE, &rep);
-   prefault_ms = (vt_now() - t0) * 1e3;
-   PG_OK(ret);
-   ret = add_once_per_page(dev, b, n, 1, &e1, results);
-   vt_report_exec("with prefault", &e1, ret);
-   PG_OK(ret);
-   with_ms = e1.elapsed_ns / 1e6;
-
-   PG_ASSERT_EQ(e0.delta.faults_atomic, n);
-   PG_ASSERT_EQ(e1.delta.faults_atomic, 0);
-   for (size_t i = 0; i < n; i++) {
-      PG_ASSERT_EQ(a[i * (VT_PAGE / 8)], 1);
-      PG_ASSERT_EQ(b[i * (VT_PAGE / 8)], 1);
+   for (unsigned r = 0; r < BENCH_ROUNDS; r++) {
+      for (unsigned way = 0; way < 2; way++) {
+         a = vt_map(n);
+         PG_ASSERT(a);
+         t0 = vt_now();
+         if (way) {
+            PG_OK(nvsvm_atomic_range_fault(dev, a, n * VT_PAGE, &rep));
+            PG_ASSERT_EQ(rep.converted, n);
+            pre[r] = (vt_now() - t0) * 1e3;
+         }
+         ret = add_once_per_page(dev, a, n, 1, &e, results);
+         if (r == 0)
+            vt_report_exec(way ? "with prefault" : "without prefault", &e,
+                           ret);
+         PG_OK(ret);
+         if (way) {
+            with[r] = e.elapsed_ns / 1e6;
+            both[r] = (vt_now() - t0) * 1e3;
+            faults_with += e.delta.faults_atomic;
+            PG_ASSERT_EQ(e.delta.faults_atomic, 0);
+         } else {
+            without[r] = e.elapsed_ns / 1e6;
+            faults_without += e.delta.faults_atomic;
+            PG_ASSERT_EQ(e.delta.faults_atomic, n);
+         }
+         for (size_t i = 0; i < n; i++)
+            PG_ASSERT_EQ(a[i * (VT_PAGE / 8)], 1);
+         munmap(a, n * VT_PAGE);
+         a = NULL;
+      }
    }
-   piglit_note("bench prefault N=%zu pages: without: %" PRIu64
-               " device faults, first launch %.2f ms; with: prefault "
-               "%.2f ms (%" PRIu64 " pages), first launch %" PRIu64
-               " device faults, %.2f ms; launch ratio %.1fx, "
-               "prefault+launch vs launch %.2fx",
-               n, e0.delta.faults_atomic, without_ms, prefault_ms,
-               rep.converted, e1.delta.faults_atomic, with_ms,
-               without_ms / (with_ms > 0 ? with_ms : 1e-3),
-               without_ms / (prefault_ms + with_ms));
+   qsort(without, BENCH_ROUNDS, sizeof(double), cmp_dbl);
+   qsort(pre, BENCH_ROUNDS, sizeof(double), cmp_dbl);
+   qsort(with, BENCH_ROUNDS, sizeof(double), cmp_dbl);
+   qsort(both, BENCH_ROUNDS, sizeof(double), cmp_dbl);
+#define MED(x) ((x)[BENCH_ROUNDS / 2])
+   piglit_note("bench prefault N=%zu pages, %u rounds, medians: without: "
+               "%" PRIu64 " device faults/launch, first launch %.2f ms; "
+               "with: prefault %.2f ms, first launch %" PRIu64
+               " device faults, %.2f ms (prefault + launch %.2f ms); "
+               "launch ratio %.2fx, end-to-end ratio %.2fx",
+               n, BENCH_ROUNDS, faults_without / BENCH_ROUNDS, MED(without),
+               MED(pre), faults_with / BENCH_ROUNDS, MED(with), MED(both),
+               MED(without) / (MED(with) > 0 ? MED(with) : 1e-3),
+               MED(without) / (MED(both) > 0 ? MED(both) : 1e-3));
+#undef MED
    res = PIGLIT_PASS;
 out:
    if (a)
       munmap(a, n * VT_PAGE);
-   if (b)
-      munmap(b, n * VT_PAGE);
    nvsvm_device_close(dev);
    return res;
 }

@@ -280,6 +280,9 @@ nvc0_svm_check_atomic_range(struct nvc0_svm *svm, const void *ptr,
    return 0;
 }
 
+/* Whole-call time bounds a prefault may run into before it gives up. */
+#define NVC0_SVM_PREFAULT_RESUMES 4
+
 int
 nvc0_svm_prefault_atomic(struct nvc0_svm *svm, const void *ptr, size_t len)
 {
@@ -291,6 +294,16 @@ nvc0_svm_prefault_atomic(struct nvc0_svm *svm, const void *ptr, size_t len)
    svm->stats.prefault_calls++;
    ret = nvsvm_atomic_range_fault(svm->dev, (void *)ptr, len, &rep);
    svm->stats.prefault_pages += rep.converted;
+   /* The kernel bounds each call; resume a few times, then leave the
+    * rest to first-touch faults. */
+   for (unsigned i = 0; i < NVC0_SVM_PREFAULT_RESUMES &&
+        ret == -NVSVM_E_ATOMIC_FAULT_STOPPED &&
+        rep.fault_errno == -ETIMEDOUT; i++) {
+      ret = nvsvm_atomic_range_fault(svm->dev,
+                                     (void *)(uintptr_t)rep.fault_addr,
+                                     rep.end - rep.fault_addr, &rep);
+      svm->stats.prefault_pages += rep.converted;
+   }
    if (ret == -NVSVM_E_ATOMIC_FAULT_UNSUPPORTED) {
       /* Today's behaviour: the GPU converts each page on first touch. */
       svm->prefault_unsupported = true;
