@@ -263,7 +263,7 @@ static const struct bind_rule rules[] = {
      REQ(0x11000, 0x10000, 0, VRAM, 0), -NVSVM_E_BIND_EMPTY },
    { "range empty once aligned", mut_va_empty_after_alignment,
      REQ(0x10000, 0x10000, 0, VRAM, 0), -NVSVM_E_BIND_EMPTY },
-   { "command 1 (only MIGRATE = 0 exists)", mut_command_1,
+   { "command 1 with a target (ATOMIC_FAULT takes none)", mut_command_1,
      REQ(0x10000, 0x11000, 1, VRAM, 0), -NVSVM_E_BIND_COMMAND },
    { "target 0 (to host)", mut_target_cpu, REQ(0x10000, 0x11000, 0, 0, 0),
      -NVSVM_E_BIND_TARGET },

@@ -18,7 +18,8 @@ static const struct nvsvm_err_entry nvsvm_own_errors[] = {
    { NVSVM_E_BIND_UNALIGNED, "NVSVM_E_BIND_UNALIGNED",
      "SVM_BIND range is not 4 KiB aligned" },
    { NVSVM_E_BIND_COMMAND, "NVSVM_E_BIND_COMMAND",
-     "SVM_BIND command unknown (only MIGRATE exists)" },
+     "SVM_BIND command unknown or not valid here (MIGRATE, or "
+     "ATOMIC_FAULT through nvsvm_atomic_range_fault)" },
    { NVSVM_E_BIND_TARGET, "NVSVM_E_BIND_TARGET",
      "SVM_BIND target unknown (only GPU_VRAM exists; to-host is a CPU "
      "fault, not a bind)" },
