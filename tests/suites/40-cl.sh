@@ -41,7 +41,8 @@ pseudo()
 
 echo "# platform filter: '${NVSVM_CL_PLATFORM}'"
 while IFS=$'\t' read -r name exe args; do
-   echo "=== $name"
+   # The counter names each result by this line (the expect file's TEST).
+   echo "=== $name" | tee -a "$log"
    # shellcheck disable=SC2086 # args are single words by construction
    timeout -k 5 "$per" "$exe" $args >"$log.one" 2>&1
    rc=$?
