@@ -42,6 +42,20 @@ pfn_of(const void *addr)
    return (e & KT_PM_PRESENT) ? (e & ((1ull << 55) - 1)) : 0;
 }
 
+/* Every page of the buffer shares page 0's frame. */
+static bool
+ksm_all_merged(const unsigned char *buf)
+{
+   uint64_t pfn0 = pfn_of(buf);
+
+   if (!pfn0)
+      return false;
+   for (int i = 1; i < KSM_PAGES; i++)
+      if (pfn_of(buf + i * KT_PAGE) != pfn0)
+         return false;
+   return true;
+}
+
 static enum piglit_result
 ksm_merged_page_converts_after_cow_break(void *data)
 {
@@ -77,13 +91,14 @@ ksm_merged_page_converts_after_cow_break(void *data)
       struct timespec nap = { 0, 50 * 1000 * 1000 };
 
       sharing = kt_read_long(KSM "pages_sharing");
-      if (pfn_of(buf) && pfn_of(buf) == pfn_of(buf + KT_PAGE))
+      if (ksm_all_merged(buf))
          break;
       nanosleep(&nap, NULL);
    }
    printf("# ksm: pages_sharing %ld, pfn page0 0x%" PRIx64 " page1 0x%"
           PRIx64 "\n", sharing, pfn_of(buf), pfn_of(buf + KT_PAGE));
-   if (!pfn_of(buf) || pfn_of(buf) != pfn_of(buf + KT_PAGE))
+   /* ksmd merges page by page: wait for all of them, not the first pair. */
+   if (!ksm_all_merged(buf))
       PG_FAIL("KSM did not merge %d identical pages in %.0f s", KSM_PAGES,
               KSM_WAIT_S);
 

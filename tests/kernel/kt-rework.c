@@ -46,7 +46,7 @@ static enum piglit_result
 prot_none_page_refused_ebusy_until_6_14_efault_since_6_15(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.12", -EBUSY }, { "7.2", -EFAULT }, { NULL, 0 },
+      { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", -EFAULT }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -94,16 +94,16 @@ static enum piglit_result
 library_retries_permanent_refusals_until_6_14_not_since_6_15(void *data)
 {
    static const struct kt_expect shm[] = {
-      { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
+      { "6.1", 63 }, { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
    };
    static const struct kt_expect unm[] = {
-      { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
+      { "6.1", 63 }, { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
    };
    static const struct kt_expect ro[] = {
-      { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
+      { "6.1", 63 }, { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
    };
    static const struct kt_expect file[] = {
-      { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
+      { "6.1", 63 }, { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -181,7 +181,7 @@ static enum piglit_result
 exclusive_entry_swap_type_one_type_since_6_15(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.12", 29 }, { "7.2", 30 }, { NULL, 0 },
+      { "6.1", 28 }, { "6.12", 29 }, { "7.2", 30 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -219,10 +219,10 @@ static enum piglit_result
 mprotect_readonly_keeps_page_exclusive(void *data)
 {
    static const struct kt_expect type[] = {
-      { "6.12", 30 }, { "7.2", 30 }, { NULL, 0 },
+      { "6.1", 29 }, { "6.12", 30 }, { "7.2", 30 }, { NULL, 0 },
    };
    static const struct kt_expect excl[] = {
-      { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
+      { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -290,13 +290,13 @@ static enum piglit_result
 thp_tail_page_refused_until_6_14_one_pte_since_6_15_pmd_split(void *data)
 {
    static const struct kt_expect k_ret[] = {
-      { "6.12", -EBUSY }, { "7.2", 0 }, { NULL, 0 },
+      { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", 0 }, { NULL, 0 },
    };
    static const struct kt_expect k_ptes[] = {
-      { "6.12", 0 }, { "7.2", 1 }, { NULL, 0 },
+      { "6.1", 0 }, { "6.12", 0 }, { "7.2", 1 }, { NULL, 0 },
    };
    static const struct kt_expect k_huge[] = {
-      { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
+      { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -422,7 +422,7 @@ static enum piglit_result
 proc_pid_mem_read_revokes_exclusive_page(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
+      { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
 
    return access_revokes(data, BY_PROC_MEM,
@@ -433,7 +433,7 @@ static enum piglit_result
 madv_populate_read_revokes_exclusive_page(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
+      { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
 
    return access_revokes(data, BY_POPULATE_READ,
@@ -444,7 +444,7 @@ static enum piglit_result
 madv_populate_write_revokes_exclusive_page(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
+      { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
 
    return access_revokes(data, BY_POPULATE_WRITE,
@@ -456,7 +456,7 @@ static enum piglit_result
 mincore_of_exclusive_page(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
+      { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -491,13 +491,13 @@ static enum piglit_result
 smaps_accounting_of_exclusive_pages(void *data)
 {
    static const struct kt_expect rss[] = {
-      { "6.12", 16 }, { "7.2", 16 }, { NULL, 0 },
+      { "6.1", 16 }, { "6.12", 16 }, { "7.2", 16 }, { NULL, 0 },
    };
    static const struct kt_expect anon[] = {
-      { "6.12", 16 }, { "7.2", 16 }, { NULL, 0 },
+      { "6.1", 16 }, { "6.12", 16 }, { "7.2", 16 }, { NULL, 0 },
    };
    static const struct kt_expect priv[] = {
-      { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
+      { "6.1", 16 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -536,7 +536,7 @@ static enum piglit_result
 mremap_moves_exclusive_entry_along(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
+      { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
@@ -573,7 +573,7 @@ static enum piglit_result
 madv_free_leaves_exclusive_page_and_data(void *data)
 {
    static const struct kt_expect k[] = {
-      { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
+      { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
    enum piglit_result res = PIGLIT_FAIL;
