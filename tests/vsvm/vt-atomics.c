@@ -282,8 +282,10 @@ cmp_dbl(const void *a, const void *b)
  * their own counters at the same time (no lockstep), packed on one page
  * or placed one per page, BENCH_RUNS runs of each, alternating. Prints
  * the median and the spread of conversions and device throughput; every
- * run's totals must be exact, and placed must convert less than packed
- * in every pair of runs.
+ * run's totals must be exact, and placed counters convert once per lane
+ * page and never again (no CPU thread shares their pages). How much more
+ * packed converts depends on how the host schedules the CPU threads: that
+ * is a figure to print, not a rule (a starved host can make them equal).
  */
 static enum piglit_result
 packed_vs_placed_free_running_contention(void *ctx)
@@ -337,9 +339,10 @@ packed_vs_placed_free_running_contention(void *ctx)
          ops_s[k][run] = dev_ops / (r.exec.elapsed_ns / 1e9);
          cpu_s[k][run] = cpu_ops / (r.exec.elapsed_ns / 1e9);
       }
-      if (conv[1][run] >= conv[0][run])
-         PG_FAIL("run %u: placed converted %" PRIu64 " times, packed %"
-                 PRIu64, run, conv[1][run], conv[0][run]);
+      if (conv[1][run] != LANES)
+         PG_FAIL("run %u: placed converted %" PRIu64 " times for %u "
+                 "lane pages (packed %" PRIu64 ")", run, conv[1][run],
+                 LANES, conv[0][run]);
    }
    for (unsigned k = 0; k < 2; k++) {
       qsort(conv[k], BENCH_RUNS, sizeof(conv[k][0]), cmp_u64);
