@@ -105,9 +105,11 @@ fi
 rel=${steps#"${NVSVM_CACHE:-/var/cache/nvsvm}/mesa/"}
 
 # The patched nouveau screen at run time, under Mesa's nouveau drm-shim
-# (no GPU; the shim has no SVM_INIT): with NOUVEAU_SVM=1, SVM stays off
-# with the reason logged by name and rusticl reports no SVM atomics;
-# without the opt-in nothing is said.
+# (no GPU; without NOUVEAU_SHIM_SVM_DEVICE the shim answers SVM_INIT with
+# ENOSYS, as a kernel without SVM does): with NOUVEAU_SVM=1, SVM stays off
+# with the reason logged by name (an ENOSYS refusal is info-level, shown
+# with NOUVEAU_SVM_DEBUG=1) and rusticl reports no SVM atomics; without
+# the opt-in nothing is said.
 lib=$(cd "$steps/install" && dirname "$(find . -name libnouveau_noop_drm_shim.so | head -n1)")
 shim()
 {
@@ -117,7 +119,7 @@ shim()
       LD_LIBRARY_PATH="$L" LD_PRELOAD="$L/libnouveau_noop_drm_shim.so" \
       NOUVEAU_CHIPSET=134 RUSTICL_ENABLE=nouveau "$@" clinfo 2>&1
 }
-on=$(shim NOUVEAU_SVM=1)
+on=$(shim NOUVEAU_SVM=1 NOUVEAU_SVM_DEBUG=1)
 off=$(shim)
 why=$(grep -m1 'nouveau: svm: SVM off:' <<<"$on")
 if [ -n "$why" ] && grep -q 'Device Name *NV134' <<<"$on" &&
