@@ -63,9 +63,10 @@ EOF
 _libnvsvm = static_library(
   'nvsvm',
   files_libnvsvm,
-  include_directories : [inc_include, include_directories('../../../include/drm-uapi')],
+  include_directories : [inc_include, inc_src, include_directories('../../../include/drm-uapi')],
+  c_args : ['-DNVSVM_WITH_MESA_UTIL'],
   gnu_symbol_visibility : 'hidden',
-  dependencies : [dep_libdrm, dep_thread],
+  dependencies : [dep_libdrm, dep_thread, idep_mesautil],
   build_by_default : false,
 )
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "nvsvm_backend_hmm.h"
+#include "nvsvm_os.h"
 #include "nvsvm_priv.h"
 #include "nvsvm_time.h"
 
@@ -147,7 +148,7 @@ hmm_identify(struct nvsvm_device *dev, unsigned *index)
 static int
 hmm_probe(struct nvsvm_device *dev)
 {
-   const char *override = getenv("NVSVM_HMM_UAPI");
+   const char *override = nvsvm_getenv("NVSVM_HMM_UAPI");
    const struct nvsvm_hmm_uapi *uapi;
    struct nvsvm_hmm_dev *hd;
    struct utsname uts;

@@ -9,12 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "nvsvm_os.h"
 #include "nvsvm_priv.h"
 
 bool
 nvsvm_debug_enabled(void)
 {
-   const char *v = getenv("NVSVM_DEBUG");
+   const char *v = nvsvm_getenv("NVSVM_DEBUG");
 
    return v && *v && !(v[0] == '0' && v[1] == '\0');
 }
@@ -27,16 +28,14 @@ nvsvm_debug(const char *fmt, ...)
    if (!nvsvm_debug_enabled())
       return;
    va_start(ap, fmt);
-   fputs("nvsvm: ", stderr);
-   vfprintf(stderr, fmt, ap);
-   fputc('\n', stderr);
+   nvsvm_log_v(fmt, ap);
    va_end(ap);
 }
 
 int
 nvsvm_env_size(const char *name, uint64_t *out)
 {
-   const char *v = getenv(name);
+   const char *v = nvsvm_getenv(name);
    unsigned long long n;
    unsigned shift = 0;
    char *end;

@@ -5,7 +5,6 @@
  */
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <sys/utsname.h>
 
 #include "nvsvm/nvsvm_placement.h"
+#include "nvsvm_os.h"
 #include "nvsvm_priv.h"
 
 #define PAGE NVSVM_PAGE_SIZE
@@ -46,7 +46,7 @@ struct pool_chunk {
  * a page must not be handed out twice while its check runs.
  */
 struct nvsvm_pool {
-   pthread_mutex_t lock;
+   nvsvm_mtx lock;
    unsigned flags;
    unsigned chunk_pages;
    size_t stride;          /* PAGE, or 2 * PAGE with guard pages */
@@ -350,7 +350,7 @@ nvsvm_pool_create(const struct nvsvm_pool_params *params,
    pool = calloc(1, sizeof(*pool));
    if (!pool)
       return -ENOMEM;
-   if (pthread_mutex_init(&pool->lock, NULL) != 0) {
+   if (nvsvm_mtx_init(&pool->lock) != 0) {
       free(pool);
       return -ENOMEM;
    }
@@ -381,7 +381,7 @@ nvsvm_pool_destroy(struct nvsvm_pool *pool)
       free(pool->chunks[k]);
    }
    free(pool->chunks);
-   pthread_mutex_destroy(&pool->lock);
+   nvsvm_mtx_fini(&pool->lock);
    free(pool);
 }
 
@@ -397,7 +397,7 @@ nvsvm_pool_alloc(struct nvsvm_pool *pool, size_t size, void **out)
    if (size == 0 || size > PAGE)
       return -EINVAL;
 
-   pthread_mutex_lock(&pool->lock);
+   nvsvm_mtx_lock(&pool->lock);
    ret = pool_take_page(pool, POOL_PAGE_OBJECT, (uint16_t)size, NULL,
                         &page);
    if (ret == 0) {
@@ -405,7 +405,7 @@ nvsvm_pool_alloc(struct nvsvm_pool *pool, size_t size, void **out)
       pool->stats.bytes_requested += size;
       *out = page;
    }
-   pthread_mutex_unlock(&pool->lock);
+   nvsvm_mtx_unlock(&pool->lock);
    return ret;
 }
 
@@ -420,7 +420,7 @@ nvsvm_pool_free(struct nvsvm_pool *pool, void *ptr)
    if (!pool || !ptr)
       return -EINVAL;
 
-   pthread_mutex_lock(&pool->lock);
+   nvsvm_mtx_lock(&pool->lock);
    c = pool_lookup(pool, ptr, &i, &ci, &off);
    if (c && off < PAGE && c->pages[i].state == POOL_PAGE_GROUP) {
       ret = -EINVAL;   /* members go with their group */
@@ -434,7 +434,7 @@ nvsvm_pool_free(struct nvsvm_pool *pool, void *ptr)
    pool->stats.bytes_requested -= c->pages[i].size;
    pool_put_page(pool, c, i);
 out:
-   pthread_mutex_unlock(&pool->lock);
+   nvsvm_mtx_unlock(&pool->lock);
    return ret;
 }
 
@@ -443,10 +443,10 @@ nvsvm_pool_get_stats(struct nvsvm_pool *pool, struct nvsvm_pool_stats *out)
 {
    if (!pool || !out)
       return -EINVAL;
-   pthread_mutex_lock(&pool->lock);
+   nvsvm_mtx_lock(&pool->lock);
    *out = pool->stats;
    out->bytes_held = (out->pages_in_use + out->pages_free) * PAGE;
-   pthread_mutex_unlock(&pool->lock);
+   nvsvm_mtx_unlock(&pool->lock);
    return 0;
 }
 
@@ -458,12 +458,12 @@ nvsvm_pool_last_report(struct nvsvm_pool *pool,
 
    if (!pool || !out)
       return -EINVAL;
-   pthread_mutex_lock(&pool->lock);
+   nvsvm_mtx_lock(&pool->lock);
    if (pool->has_report)
       *out = pool->last_report;
    else
       ret = -ENOENT;
-   pthread_mutex_unlock(&pool->lock);
+   nvsvm_mtx_unlock(&pool->lock);
    return ret;
 }
 
@@ -480,13 +480,13 @@ nvsvm_group_create(struct nvsvm_pool *pool, struct nvsvm_group **out)
       return -ENOMEM;
    g->pool = pool;
 
-   pthread_mutex_lock(&pool->lock);
+   nvsvm_mtx_lock(&pool->lock);
    g->next = pool->groups;
    if (pool->groups)
       pool->groups->prev = g;
    pool->groups = g;
    pool->stats.groups++;
-   pthread_mutex_unlock(&pool->lock);
+   nvsvm_mtx_unlock(&pool->lock);
    *out = g;
    return 0;
 }
@@ -508,7 +508,7 @@ nvsvm_group_alloc(struct nvsvm_group *group, size_t size, size_t align,
       return -EINVAL;
 
    pool = group->pool;
-   pthread_mutex_lock(&pool->lock);
+   nvsvm_mtx_lock(&pool->lock);
    if (group->npages)
       off = (group->used + align - 1) & ~(align - 1);
    if (group->npages == 0 || off + size > PAGE) {
@@ -538,7 +538,7 @@ nvsvm_group_alloc(struct nvsvm_group *group, size_t size, size_t align,
    pool->stats.bytes_requested += size;
    *out = group->pages[group->npages - 1] + off;
 out:
-   pthread_mutex_unlock(&pool->lock);
+   nvsvm_mtx_unlock(&pool->lock);
    return ret;
 }
 
@@ -556,7 +556,7 @@ nvsvm_group_destroy(struct nvsvm_group *group)
    if (!group)
       return;
    pool = group->pool;
-   pthread_mutex_lock(&pool->lock);
+   nvsvm_mtx_lock(&pool->lock);
    for (unsigned k = 0; k < group->npages; k++) {
       unsigned i, ci;
       size_t off;
@@ -575,7 +575,7 @@ nvsvm_group_destroy(struct nvsvm_group *group)
    pool->stats.groups--;
    pool->stats.group_members -= group->members;
    pool->stats.bytes_requested -= group->bytes;
-   pthread_mutex_unlock(&pool->lock);
+   nvsvm_mtx_unlock(&pool->lock);
    free(group->pages);
    free(group);
 }

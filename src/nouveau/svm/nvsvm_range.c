@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "nvsvm_maps.h"
+#include "nvsvm_os.h"
 #include "nvsvm_priv.h"
 #include "nvsvm_procmap.h"
 #include "nvsvm_range.h"
@@ -688,7 +689,7 @@ range_check_fast(uint64_t start, uint64_t end, unsigned flags,
 static bool
 range_env_slow(void)
 {
-   const char *v = getenv("NVSVM_RANGE_SLOW");
+   const char *v = nvsvm_getenv("NVSVM_RANGE_SLOW");
 
    if (!v || !*v || strcmp(v, "0") == 0)
       return false;

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "nvsvm/nvsvm_telemetry.h"
+#include "nvsvm_os.h"
 #include "nvsvm_priv.h"
 #include "nvsvm_time.h"
 
@@ -68,7 +68,7 @@ struct tm_range {
  * lazily under it and read with pread, which needs no shared offset.
  */
 struct nvsvm_telemetry {
-   pthread_mutex_t lock;
+   nvsvm_mtx lock;
    struct nvsvm_thrash_params params;
    struct tm_range **ranges;   /* indexed by id; NULL once unwatched */
    unsigned nranges;
@@ -144,7 +144,7 @@ nvsvm_telemetry_create(const struct nvsvm_thrash_params *params,
    tm = calloc(1, sizeof(*tm));
    if (!tm)
       return -ENOMEM;
-   if (pthread_mutex_init(&tm->lock, NULL) != 0) {
+   if (nvsvm_mtx_init(&tm->lock) != 0) {
       free(tm);
       return -ENOMEM;
    }
@@ -180,7 +180,7 @@ nvsvm_telemetry_destroy(struct nvsvm_telemetry *tm)
    free(tm->ranges);
    if (tm->pagemap_fd >= 0)
       close(tm->pagemap_fd);
-   pthread_mutex_destroy(&tm->lock);
+   nvsvm_mtx_fini(&tm->lock);
    free(tm);
 }
 
@@ -261,7 +261,7 @@ nvsvm_telemetry_watch(struct nvsvm_telemetry *tm, const void *ptr,
                                           first + (uint64_t)i * PAGE,
                                           first + (uint64_t)(i + 1) * PAGE);
 
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    for (unsigned i = 0; i < tm->nranges; i++) {
       const struct tm_range *o = tm->ranges[i];
 
@@ -280,11 +280,11 @@ nvsvm_telemetry_watch(struct nvsvm_telemetry *tm, const void *ptr,
    r->id = tm->nranges;
    tm->ranges[tm->nranges++] = r;
    *id = r->id;
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    return 0;
 
 fail_unlock:
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    tm_range_free(r);
    return ret;
 }
@@ -296,14 +296,14 @@ nvsvm_telemetry_unwatch(struct nvsvm_telemetry *tm, unsigned id)
 
    if (!tm)
       return -EINVAL;
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    r = tm_range_get(tm, id);
    if (r) {
       tm->ranges[id] = NULL;
       if (tm->hint == r)
          tm->hint = NULL;
    }
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    if (!r)
       return -ENOENT;
    tm_range_free(r);
@@ -398,13 +398,13 @@ nvsvm_telemetry_record(struct nvsvm_telemetry *tm, const void *addr,
 
    if (!tm || (unsigned)event >= NVSVM_EVENT_COUNT)
       return -EINVAL;
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    r = tm_find(tm, (uint64_t)(uintptr_t)addr, &pg);
    if (r)
       tm_event(tm, r, pg, event, now_ns);
    else
       ret = -ENOENT;
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    return ret;
 }
 
@@ -417,13 +417,13 @@ nvsvm_telemetry_add_device_counts(struct nvsvm_telemetry *tm, unsigned id,
 
    if (!tm)
       return -EINVAL;
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    r = tm_range_get(tm, id);
    if (r) {
       r->dev_conversions += conversions;
       r->dev_invalidations += invalidations;
    }
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    return r ? 0 : -ENOENT;
 }
 
@@ -447,9 +447,9 @@ nvsvm_telemetry_region_begin(struct nvsvm_telemetry *tm, unsigned id,
 
    if (!tm || !region)
       return -EINVAL;
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    known = tm_range_get(tm, id) != NULL;
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    if (!known)
       return -ENOENT;
    memset(region, 0, sizeof(*region));
@@ -478,13 +478,13 @@ nvsvm_telemetry_region_end(struct nvsvm_telemetry *tm,
       return -EINVAL;
    region->open = false;
 
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    r = tm_range_get(tm, region->id);
    if (r) {
       r->minflt += minflt - region->minflt;
       r->majflt += majflt - region->majflt;
    }
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    if (!r)
       return -ENOENT;
    if (minor_faults)
@@ -536,7 +536,7 @@ nvsvm_telemetry_feed_pagemap(struct nvsvm_telemetry *tm, unsigned id,
 
    if (!tm || !entries)
       return -EINVAL;
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    r = tm_range_get(tm, id);
    if (!r)
       ret = -ENOENT;
@@ -544,7 +544,7 @@ nvsvm_telemetry_feed_pagemap(struct nvsvm_telemetry *tm, unsigned id,
       ret = -EINVAL;
    else
       tm_feed(tm, r, entries, now_ns);
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    return ret;
 }
 
@@ -557,7 +557,7 @@ nvsvm_telemetry_sample(struct nvsvm_telemetry *tm, uint64_t now_ns)
 
    if (!tm)
       return -EINVAL;
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    if (tm->pagemap_fd < 0) {
       tm->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
       if (tm->pagemap_fd < 0) {
@@ -596,7 +596,7 @@ nvsvm_telemetry_sample(struct nvsvm_telemetry *tm, uint64_t now_ns)
       tm_feed(tm, r, buf, now_ns);
    }
 out:
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    free(buf);
    return ret;
 }
@@ -666,11 +666,11 @@ nvsvm_telemetry_range_stats(struct nvsvm_telemetry *tm, unsigned id,
 
    if (!tm || !out)
       return -EINVAL;
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    r = tm_range_get(tm, id);
    if (r)
       tm_stats(tm, r, now_ns, out);
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    return r ? 0 : -ENOENT;
 }
 
@@ -684,7 +684,7 @@ nvsvm_telemetry_thrashing_pages(struct nvsvm_telemetry *tm, unsigned id,
 
    if (!tm || !count || (max && !addrs))
       return -EINVAL;
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    r = tm_range_get(tm, id);
    for (unsigned i = 0; r && i < r->npages; i++) {
       if (!tm_page_thrashing(tm, &r->pages[i], now_ns))
@@ -693,7 +693,7 @@ nvsvm_telemetry_thrashing_pages(struct nvsvm_telemetry *tm, unsigned id,
          addrs[n] = r->first_page + (uint64_t)i * PAGE;
       n++;
    }
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    if (!r)
       return -ENOENT;
    *count = n;
@@ -710,10 +710,10 @@ nvsvm_telemetry_page_thrashing(struct nvsvm_telemetry *tm, const void *addr,
 
    if (!tm)
       return -EINVAL;
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    r = tm_find(tm, (uint64_t)(uintptr_t)addr, &pg);
    ret = r ? tm_page_thrashing(tm, &r->pages[pg], now_ns) : -ENOENT;
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    return ret;
 }
 
@@ -725,7 +725,7 @@ nvsvm_telemetry_ranges(struct nvsvm_telemetry *tm, unsigned *ids,
 
    if (!tm || !count || (max && !ids))
       return -EINVAL;
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    for (unsigned i = 0; i < tm->nranges; i++) {
       if (!tm->ranges[i])
          continue;
@@ -733,7 +733,7 @@ nvsvm_telemetry_ranges(struct nvsvm_telemetry *tm, unsigned *ids,
          ids[n] = i;
       n++;
    }
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    *count = n;
    return 0;
 }
@@ -837,7 +837,7 @@ nvsvm_telemetry_print(struct nvsvm_telemetry *tm, uint64_t now_ns,
    if (!tm || !f || (format != NVSVM_TELEMETRY_TEXT &&
                      format != NVSVM_TELEMETRY_JSON))
       return -EINVAL;
-   pthread_mutex_lock(&tm->lock);
+   nvsvm_mtx_lock(&tm->lock);
    if (format == NVSVM_TELEMETRY_JSON)
       fprintf(f, "{\"lapse_ns\": %llu, \"threshold\": %u, "
               "\"reset_ns\": %llu, \"ranges\": [",
@@ -860,6 +860,6 @@ nvsvm_telemetry_print(struct nvsvm_telemetry *tm, uint64_t now_ns,
    }
    if (format == NVSVM_TELEMETRY_JSON)
       fprintf(f, "]}\n");
-   pthread_mutex_unlock(&tm->lock);
+   nvsvm_mtx_unlock(&tm->lock);
    return ferror(f) ? -EIO : 0;
 }

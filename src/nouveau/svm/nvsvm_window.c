@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include "nvsvm_maps.h"
+#include "nvsvm_os.h"
 #include "nvsvm_priv.h"
 
 /* 47-bit user VA, the x86-64/arm64 default without 5-level opt-in. */
@@ -158,7 +159,7 @@ svm_window_size(const struct nvsvm_device *dev,
       return 0;
    if (ret != -ENOENT) {
       nvsvm_debug("NVSVM_WINDOW_SIZE=%s is not a size",
-                  getenv("NVSVM_WINDOW_SIZE"));
+                  nvsvm_getenv("NVSVM_WINDOW_SIZE"));
       return -NVSVM_E_WINDOW_SIZE;
    }
    *size = nvsvm_window_size_for_vram(dev->info.vram_size);
