@@ -151,6 +151,10 @@ static int vsvm_svmm_invalidate_range_start(struct mmu_notifier *mn,
 	if (n) {
 		vsvm_count(svmm, VSVM_C_INVALIDATIONS, 1);
 		vsvm_count(svmm, VSVM_C_ENTRIES_DROPPED, n);
+		if (range->event == MMU_NOTIFY_EXCLUSIVE)
+			vsvm_count(svmm, VSVM_C_INVAL_EXCLUSIVE, 1);
+		else if (range->event == MMU_NOTIFY_CLEAR)
+			vsvm_count(svmm, VSVM_C_INVAL_CLEAR, 1);
 	}
 	return 0;
 }

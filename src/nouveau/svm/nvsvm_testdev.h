@@ -151,6 +151,8 @@ struct nvsvm_counters {
    uint64_t migrate_to_dev, migrate_to_ram;  /* pages */
    uint64_t device_ops, execs;
    uint64_t own_lookup_ignored;  /* see docs/vsvm.md, "nouveau's retry" */
+   /* invalidations by notifier event (MMU_NOTIFY_EXCLUSIVE, _CLEAR) */
+   uint64_t inval_exclusive, inval_clear;
 };
 
 enum nvsvm_exec_flags {

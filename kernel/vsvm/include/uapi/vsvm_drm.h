@@ -46,7 +46,7 @@ struct drm_vsvm_info {
 	__u64 reserved[4];
 };
 
-#define DRM_VSVM_UAPI_VERSION 1
+#define DRM_VSVM_UAPI_VERSION 2
 
 /*
  * Device instructions. Each accesses one naturally aligned 4- or 8-byte
@@ -115,6 +115,13 @@ struct drm_vsvm_counters {
 	__u64 device_ops;         /* instructions completed by lanes */
 	__u64 execs;              /* EXEC calls that ran lanes */
 	__u64 own_lookup_ignored; /* conversion's own lookup: no retry */
+	/*
+	 * Invalidations that dropped entries, by the notifier event the
+	 * kernel sent: a CPU touch that takes a device-exclusive page back
+	 * says MMU_NOTIFY_EXCLUSIVE up to 6.14, MMU_NOTIFY_CLEAR since 6.15.
+	 */
+	__u64 inval_exclusive;
+	__u64 inval_clear;
 };
 
 /* What one lane did. */
