@@ -715,21 +715,26 @@ TEST(prot_none_file_mapping_names_match_maps_with_a_newline_escaped)
    ASSERT_TRUE(reports_equal(&fast, &slow));
 }
 
-/* VmLck > 0: which mapping is locked only smaps' VmFlags can say. */
-TEST(mlock_anywhere_hands_the_warnings_to_smaps)
+/*
+ * mlock is judged per mapping without smaps (msync MS_INVALIDATE says
+ * EBUSY for a locked one): a locked page elsewhere changes nothing, a
+ * locked page in the range warns, on the fast path as on smaps.
+ */
+TEST(mlock_is_judged_per_mapping_without_smaps)
 {
-   struct nvsvm_range_report r;
+   struct nvsvm_range_report r, in_fast, in_slow;
    enum nvsvm_range_path used;
-   enum nvsvm_range_defer why;
-   char *locked = map_anon(PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+   enum nvsvm_range_defer why, why_in;
+   char *locked = map_lone_page();
    char *plain = map_lone_page();
-   int fast, ret;
+   int fast, ret, rin_fast, rin_slow;
 
    ASSERT_TRUE(locked != NULL && plain != NULL);
+   unsetenv("NVSVM_RANGE_SLOW");
    if (syscall(SYS_mlock, locked, PG) != 0) {
       int e = errno;
 
-      munmap(locked, PG);
+      unmap_lone_page(locked);
       unmap_lone_page(plain);
       SKIP("mlock: %s (RLIMIT_MEMLOCK)", strerror(e));
    }
@@ -737,15 +742,24 @@ TEST(mlock_anywhere_hands_the_warnings_to_smaps)
                                  NULL, &why);
    ret = nvsvm_range_check_path(plain, PG, 0, NVSVM_RANGE_PATH_AUTO, &r,
                                 &used, NULL);
-   munmap(locked, PG);
+   rin_fast = nvsvm_range_check_path(locked, PG, 0, NVSVM_RANGE_PATH_FAST,
+                                     &in_fast, NULL, &why_in);
+   rin_slow = nvsvm_range_check_path(locked, PG, 0, NVSVM_RANGE_PATH_SLOW,
+                                     &in_slow, NULL, NULL);
+   unmap_lone_page(locked);
    unmap_lone_page(plain);
    ASSERT_EQ(ret, 0);
    ASSERT_EQ(r.warnings & NVSVM_RANGE_WARN_LOCKED, 0);
-   ASSERT_EQ(used, NVSVM_RANGE_PATH_SLOW);
+   ASSERT_EQ(rin_slow, 0);
+   ASSERT_EQ(in_slow.warnings, NVSVM_RANGE_WARN_LOCKED);
    if (why == NVSVM_RANGE_DEFER_NO_QUERY)
       SKIP("%s", fast_skip);
-   ASSERT_EQ(fast, -EAGAIN);
-   ASSERT_EQ(why, NVSVM_RANGE_DEFER_LOCKED);
+   ASSERT_EQ(fast, 0);
+   ASSERT_EQ(why, NVSVM_RANGE_DEFER_NONE);
+   ASSERT_EQ(used, NVSVM_RANGE_PATH_FAST);
+   ASSERT_EQ(rin_fast, 0);
+   ASSERT_EQ(why_in, NVSVM_RANGE_DEFER_NONE);
+   ASSERT_TRUE(reports_equal(&in_fast, &in_slow));
 }
 
 /* One page of each kind in turn, so that no two neighbours merge. */

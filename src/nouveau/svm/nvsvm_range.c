@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "nvsvm/nvsvm_placement.h"
@@ -94,8 +95,6 @@ static const char *const nvsvm_range_defers[NVSVM_RANGE_DEFER_COUNT] = {
    [NVSVM_RANGE_DEFER_GATE] =
       "a hole reaches the kernel half, where the vsyscall gate lives",
    [NVSVM_RANGE_DEFER_LONG_NAME] = "a mapping's name is over PATH_MAX",
-   [NVSVM_RANGE_DEFER_LOCKED] =
-      "VmLck > 0: only VmFlags lo says which mapping is mlocked",
    [NVSVM_RANGE_DEFER_THP_FLAGS] =
       "an enabled THP size fits a mapping: VmFlags hg/nh decide",
    [NVSVM_RANGE_DEFER_THP_SYSFS] = "THP settings in sysfs unreadable",
@@ -665,8 +664,7 @@ thp_possible(struct thp_sysfs *s, uint64_t start, uint64_t end)
 /*
  * Warnings for an eligible range: THP from PAGEMAP_SCAN, THPeligible
  * (only where THP blocks device-exclusive) ruled out from sizes and
- * sysfs, mlock ruled out by VmLck 0. Anything not ruled out is deferred
- * to smaps.
+ * sysfs, mlock from msync. Anything not ruled out is deferred to smaps.
  */
 static int
 fast_warnings(struct fast_src *src, uint64_t start, uint64_t end,
@@ -674,9 +672,6 @@ fast_warnings(struct fast_src *src, uint64_t start, uint64_t end,
 {
    struct thp_sysfs sysfs = { .pmd_order = -1, .global = -1 };
    unsigned warnings = 0;
-   char status[8192];
-   uint64_t locked;
-   size_t len;
    int ret;
 
    ret = fast_mark_huge(src, start, end);
@@ -705,15 +700,17 @@ fast_warnings(struct fast_src *src, uint64_t start, uint64_t end,
       }
    }
    /*
-    * VM_LOCKED is only ever set with locked_vm counted, so VmLck 0 means
-    * no mapping is mlocked. locked_vm also counts some pinned memory.
+    * mlock: msync(MS_INVALIDATE) fails with EBUSY exactly when a mapping
+    * in the range is VM_LOCKED (smaps' VmFlags lo), and does nothing
+    * else here: no MS_SYNC, and private anonymous memory has no file to
+    * write back. One syscall for the range, whatever else is mlocked.
     */
-   ret = nvsvm_read_small("/proc/self/status", status, sizeof(status), &len);
-   if (!ret)
-      ret = nvsvm_status_kb(status, len, "VmLck", &locked);
-   if (ret || locked) {
-      *defer = ret ? NVSVM_RANGE_DEFER_ERROR : NVSVM_RANGE_DEFER_LOCKED;
-      return RANGE_DEFERRED;
+   if (msync((void *)(uintptr_t)start, end - start, MS_INVALIDATE) != 0) {
+      if (errno != EBUSY) {
+         *defer = NVSVM_RANGE_DEFER_ERROR;
+         return RANGE_DEFERRED;
+      }
+      warnings |= NVSVM_RANGE_WARN_LOCKED;
    }
    r->warnings = warnings;
    return 0;

@@ -25,7 +25,6 @@ enum nvsvm_range_defer {
    NVSVM_RANGE_DEFER_SPECIAL_NAME,    /* kernel mapping we do not know */
    NVSVM_RANGE_DEFER_GATE,            /* hole in the kernel half */
    NVSVM_RANGE_DEFER_LONG_NAME,       /* name over PATH_MAX */
-   NVSVM_RANGE_DEFER_LOCKED,          /* VmLck > 0: which mapping? */
    NVSVM_RANGE_DEFER_THP_FLAGS,       /* THPeligible needs hg/nh */
    NVSVM_RANGE_DEFER_THP_SYSFS,       /* THP sysfs settings unreadable */
    NVSVM_RANGE_DEFER_ERROR,           /* an ioctl or read failed */
