@@ -67,6 +67,7 @@ bench_usage(FILE *f)
 {
    fprintf(f,
       "usage: nvsvm bench [--backend hmm|vsvm|all] [--quick] [--json FILE]\n"
+      "       nvsvm bench range [--help]   (the range check sweep alone)\n"
       "                   [--rounds N] [--repeats N] [--steps N]\n"
       "                   [--counters N] [--cpu-threads N] [--mappings N]\n"
       "                   [--hmm-device PATH] [--vsvm-device PATH]\n"
@@ -749,12 +750,18 @@ bench_write_json(const struct bench_run *b, const char *path)
 }
 
 int
+nvsvm_cmd_bench_range(int argc, char **argv);
+
+int
 nvsvm_cmd_bench(int argc, char **argv)
 {
    struct bench_run *b;
    bool any = false, failed = false;
    int ret;
 
+   /* `nvsvm bench range`: the range check sweep alone. */
+   if (argc > 1 && strcmp(argv[1], "range") == 0)
+      return nvsvm_cmd_bench_range(argc - 1, argv + 1);
    b = calloc(1, sizeof(*b));
    if (!b) {
       fprintf(stderr, "nvsvm bench: out of memory\n");
