@@ -210,6 +210,7 @@ int
 nvsvm_telemetry_print(struct nvsvm_telemetry *tm, uint64_t now_ns,
                       enum nvsvm_telemetry_format format, FILE *f);
 
+/* The event's name; NULL for anything but a known event. */
 const char *
 nvsvm_event_name(enum nvsvm_event event);
 
@@ -217,7 +218,7 @@ nvsvm_event_name(enum nvsvm_event event);
 const char *
 nvsvm_advice_name(enum nvsvm_advice advice);
 
-/* The advice in a sentence a developer can act on. */
+/* The advice in a sentence a developer can act on; NULL as for _name. */
 const char *
 nvsvm_advice_str(enum nvsvm_advice advice);
 

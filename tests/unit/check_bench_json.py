@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `nvsvm bench --json -` on the host: one valid JSON object, every backend
 # that could not run says why, the range check made the mappings it was
-# asked for, and bad options are refused by name. TAP.
+# asked for, and bad options are refused by name; `nvsvm bench range`
+# prints every cell of a small sweep with its path and goal verdict. TAP.
 import glob, json, subprocess, sys
 
 MAPPINGS = 100
@@ -51,6 +52,28 @@ def main():
             return f'exit {b.returncode}, stderr {b.stderr!r}'
         return None
 
+    def bench_range_sweeps_every_cell():
+        r = run('range', '--calls', '3', '--max-mib', '2',
+                '--max-mappings', '10')
+        if r.returncode != 0:
+            return f'exit {r.returncode}, stderr {r.stderr[-300:]!r}'
+        rows = [l for l in r.stdout.splitlines()
+                if l.startswith('  ') and (' 4k ' in l or ' thp ' in l)]
+        # 4 KiB, 64 KiB, 2 MiB x thp/4k x 1, 10 mappings
+        if len(rows) != 12:
+            return f'{len(rows)} cells, want 12: {r.stdout[-600:]!r}'
+        for l in rows:
+            if ' fast ' not in l and ' smaps:' not in l:
+                return f'no path in {l!r}'
+            if 'met' not in l and 'n/a' not in l:
+                return f'no goal verdict in {l!r}'
+        if 'goal' not in r.stdout.splitlines()[-2]:
+            return f'no goal summary: {r.stdout[-300:]!r}'
+        b = run('range', '--calls', '0')
+        if b.returncode != 2 or '--calls' not in b.stderr:
+            return f'--calls 0: exit {b.returncode}, stderr {b.stderr!r}'
+        return None
+
     cases = [
         ('bench_json_is_one_object',
          lambda: None if isinstance(d, dict) and d['nvsvm_bench_version'] == 1
@@ -59,6 +82,7 @@ def main():
         ('range_check_made_exactly_the_mappings_asked_for',
          range_check_made_the_mappings),
         ('bad_options_exit_two_naming_the_option', bad_option_named),
+        ('bench_range_sweeps_every_cell', bench_range_sweeps_every_cell),
     ]
     print('TAP version 13')
     print(f'1..{len(cases)}')

@@ -20,6 +20,7 @@
 #include "nvsvm/nvsvm.h"
 #include "nvsvm_range.h"
 #include "harness.h"
+#include "thp_probe.h"
 
 #define PG 4096u
 #define MiB (1u << 20)
@@ -714,21 +715,26 @@ TEST(prot_none_file_mapping_names_match_maps_with_a_newline_escaped)
    ASSERT_TRUE(reports_equal(&fast, &slow));
 }
 
-/* VmLck > 0: which mapping is locked only smaps' VmFlags can say. */
-TEST(mlock_anywhere_hands_the_warnings_to_smaps)
+/*
+ * mlock is judged per mapping without smaps (msync MS_INVALIDATE says
+ * EBUSY for a locked one): a locked page elsewhere changes nothing, a
+ * locked page in the range warns, on the fast path as on smaps.
+ */
+TEST(mlock_is_judged_per_mapping_without_smaps)
 {
-   struct nvsvm_range_report r;
+   struct nvsvm_range_report r, in_fast, in_slow;
    enum nvsvm_range_path used;
-   enum nvsvm_range_defer why;
-   char *locked = map_anon(PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+   enum nvsvm_range_defer why, why_in;
+   char *locked = map_lone_page();
    char *plain = map_lone_page();
-   int fast, ret;
+   int fast, ret, rin_fast, rin_slow;
 
    ASSERT_TRUE(locked != NULL && plain != NULL);
+   unsetenv("NVSVM_RANGE_SLOW");
    if (syscall(SYS_mlock, locked, PG) != 0) {
       int e = errno;
 
-      munmap(locked, PG);
+      unmap_lone_page(locked);
       unmap_lone_page(plain);
       SKIP("mlock: %s (RLIMIT_MEMLOCK)", strerror(e));
    }
@@ -736,15 +742,24 @@ TEST(mlock_anywhere_hands_the_warnings_to_smaps)
                                  NULL, &why);
    ret = nvsvm_range_check_path(plain, PG, 0, NVSVM_RANGE_PATH_AUTO, &r,
                                 &used, NULL);
-   munmap(locked, PG);
+   rin_fast = nvsvm_range_check_path(locked, PG, 0, NVSVM_RANGE_PATH_FAST,
+                                     &in_fast, NULL, &why_in);
+   rin_slow = nvsvm_range_check_path(locked, PG, 0, NVSVM_RANGE_PATH_SLOW,
+                                     &in_slow, NULL, NULL);
+   unmap_lone_page(locked);
    unmap_lone_page(plain);
    ASSERT_EQ(ret, 0);
    ASSERT_EQ(r.warnings & NVSVM_RANGE_WARN_LOCKED, 0);
-   ASSERT_EQ(used, NVSVM_RANGE_PATH_SLOW);
+   ASSERT_EQ(rin_slow, 0);
+   ASSERT_EQ(in_slow.warnings, NVSVM_RANGE_WARN_LOCKED);
    if (why == NVSVM_RANGE_DEFER_NO_QUERY)
       SKIP("%s", fast_skip);
-   ASSERT_EQ(fast, -EAGAIN);
-   ASSERT_EQ(why, NVSVM_RANGE_DEFER_LOCKED);
+   ASSERT_EQ(fast, 0);
+   ASSERT_EQ(why, NVSVM_RANGE_DEFER_NONE);
+   ASSERT_EQ(used, NVSVM_RANGE_PATH_FAST);
+   ASSERT_EQ(rin_fast, 0);
+   ASSERT_EQ(why_in, NVSVM_RANGE_DEFER_NONE);
+   ASSERT_TRUE(reports_equal(&in_fast, &in_slow));
 }
 
 /* One page of each kind in turn, so that no two neighbours merge. */
@@ -860,8 +875,8 @@ struct varied_tally {
  * itself unless expect_defer (then it hands over, for that reason).
  */
 static void
-varied_probe(struct varied_tally *t, const void *p, size_t len,
-             unsigned flags, int expect_defer)
+varied_probe_x(struct varied_tally *t, const void *p, size_t len,
+               unsigned flags, int expect_defer, unsigned smaps_extra)
 {
    struct nvsvm_range_report fast, slow;
    enum nvsvm_range_defer why;
@@ -888,12 +903,49 @@ varied_probe(struct varied_tally *t, const void *p, size_t len,
       printf("# %p+%#zx: fast path answered, expected it to hand over "
              "(%s)\n", p, len, nvsvm_range_defer_str(expect_defer));
    }
+   /* smaps_extra: warnings smaps must add (it sees whole mappings). */
+   if (smaps_extra && (fast.warnings & smaps_extra) == 0 &&
+       (slow.warnings & smaps_extra) == smaps_extra)
+      fast.warnings |= smaps_extra;
+   else if (smaps_extra)
+      fast.warnings |= 1u << 31; /* the expected difference is missing */
    if (rf != rs || !reports_equal(&fast, &slow)) {
       t->differ++;
-      printf("# %p+%#zx flags %#x: the paths differ\n", p, len, flags);
+      printf("# %p+%#zx flags %#x: the paths differ (smaps may add %#x)\n",
+             p, len, flags, smaps_extra);
       print_report("fast", rf, &fast);
       print_report("smaps", rs, &slow);
    }
+}
+
+static void
+varied_probe(struct varied_tally *t, const void *p, size_t len,
+             unsigned flags, int expect_defer)
+{
+   varied_probe_x(t, p, len, flags, expect_defer, 0);
+}
+
+/*
+ * The THP probes of the varied test: raw (len bytes) holds h, whose first
+ * 2 MiB are a huge page and next 2 MiB MADV_HUGEPAGE, untouched. Where THP
+ * blocks device-exclusive (6.14 and before) THPeligible needs VmFlags, so
+ * which answers come fast depends on sysfs. From 6.15 on the fast path
+ * answers all, its THP warning the range's own: a range beside the huge
+ * page has none, smaps warns for the whole mapping.
+ */
+static void
+varied_thp_probes(struct varied_tally *t, char *raw, char *h, size_t len,
+                  bool splits)
+{
+   int expect = splits ? NVSVM_RANGE_DEFER_NONE : -1;
+
+   varied_probe(t, h, 2 * MiB, 0, expect);
+   varied_probe(t, h + PG, PG, 0, expect);
+   varied_probe_x(t, h + 2 * MiB, 2 * MiB, 0, expect,
+                  splits ? NVSVM_RANGE_WARN_THP : 0);
+   varied_probe(t, h - PG, 2 * PG, 0, expect);
+   varied_probe(t, raw, len, 0, expect);
+   varied_probe(t, raw, len, NVSVM_RANGE_NO_THP_CHECK, expect);
 }
 
 /* Expected hand-over for slots [first, first+n): the first refusal's. */
@@ -959,13 +1011,15 @@ TEST_TIMEOUT(fast_and_smaps_paths_agree_on_a_thousand_varied_mappings, 120)
             varied_probe(&tally, a + 100, 50, 0, varied_expect(i, 1));
       }
       varied_probe(&tally, base, len, 0, varied_expect(0, VARIED_SLOTS));
-      /* Which THP answers the fast path can give depends on sysfs. */
-      varied_probe(&tally, h, 2 * MiB, 0, -1);
-      varied_probe(&tally, h + PG, PG, 0, -1);
-      varied_probe(&tally, h + 2 * MiB, 2 * MiB, 0, -1);
-      varied_probe(&tally, h - PG, 2 * PG, 0, -1);
-      varied_probe(&tally, thp_raw, thp_len, 0, -1);
-      varied_probe(&tally, thp_raw, thp_len, NVSVM_RANGE_NO_THP_CHECK, -1);
+      nvsvm_range_test_set(NVSVM_RANGE_TEST_THP_BLOCKS);
+      varied_thp_probes(&tally, thp_raw, h, thp_len, false);
+      if (thp_probe_backed(h, 2 * MiB)) {
+         nvsvm_range_test_set(NVSVM_RANGE_TEST_THP_SPLITS);
+         varied_thp_probes(&tally, thp_raw, h, thp_len, true);
+      } else {
+         printf("# no huge page at %p: the 6.15 THP probes not run\n", h);
+      }
+      nvsvm_range_test_set(0);
    }
    munmap(base, len);
    if (thp_raw)
@@ -978,6 +1032,226 @@ TEST_TIMEOUT(fast_and_smaps_paths_agree_on_a_thousand_varied_mappings, 120)
    ASSERT_EQ(tally.differ, 0);
    ASSERT_EQ(tally.wrong_path, 0);
    ASSERT_GT(tally.fast, 0);
+}
+
+/* ----------------------------- THP from PAGEMAP_SCAN, kernels either side */
+
+/*
+ * A 2 MiB-aligned huge page at *h inside a fresh 4 MiB mapping *raw, its
+ * backing asked of smaps directly (thp_probe.h), not of the library.
+ * false when the kernel gave none (THP off in sysfs, no memory).
+ */
+static bool
+map_huge_page(char **raw, char **h)
+{
+   *raw = map_anon(4 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+   if (!*raw)
+      return false;
+   *h = (char *)(((uintptr_t)*raw + 2 * MiB - 1) & ~(uintptr_t)(2 * MiB - 1));
+   madvise(*h, 2 * MiB, MADV_HUGEPAGE);
+   memset(*h, 1, 2 * MiB);
+   return thp_probe_backed(*h, 2 * MiB);
+}
+
+static bool
+thp_sysfs_never(void)
+{
+   char mode[128];
+
+   thp_mode(mode, sizeof(mode));
+   return strstr(mode, "[never]") != NULL;
+}
+
+/*
+ * The fast path learns THP backing from PAGEMAP_SCAN: a huge page in the
+ * range warns without smaps, on kernels either side of 6.15, for the
+ * whole page and for one 4 KiB page inside it.
+ */
+TEST(fast_path_takes_thp_backing_from_pagemap_scan)
+{
+   static const unsigned modes[] = { NVSVM_RANGE_TEST_THP_SPLITS,
+                                     NVSVM_RANGE_TEST_THP_BLOCKS };
+   struct nvsvm_range_report r;
+   enum nvsvm_range_defer why;
+   char *raw, *h;
+   int ret[2][2];
+   unsigned warn[2][2];
+   enum nvsvm_range_defer whys[2][2];
+
+   if (!fast_path_exists())
+      SKIP("%s", fast_skip);
+   if (!map_huge_page(&raw, &h)) {
+      long kb = raw ? thp_probe_anon_huge_kb(h) : -1;
+
+      if (raw)
+         munmap(raw, 4 * MiB);
+      SKIP("kernel gave no huge page (AnonHugePages %ld kB)", kb);
+   }
+   for (unsigned m = 0; m < 2; m++) {
+      nvsvm_range_test_set(modes[m]);
+      for (unsigned k = 0; k < 2; k++) {
+         ret[m][k] = nvsvm_range_check_path(k ? h + 5 * PG : h,
+                                            k ? PG : 2 * MiB, 0,
+                                            NVSVM_RANGE_PATH_FAST, &r, NULL,
+                                            &why);
+         warn[m][k] = r.warnings;
+         whys[m][k] = why;
+      }
+   }
+   nvsvm_range_test_set(0);
+   munmap(raw, 4 * MiB);
+   for (unsigned m = 0; m < 2; m++) {
+      for (unsigned k = 0; k < 2; k++) {
+         printf("# %s, %s: %d, %s, warnings %#x\n",
+                m ? "as 6.14" : "as 6.15", k ? "one page" : "2 MiB",
+                ret[m][k], nvsvm_range_defer_str(whys[m][k]), warn[m][k]);
+         ASSERT_EQ(ret[m][k], 0);
+         ASSERT_EQ(whys[m][k], NVSVM_RANGE_DEFER_NONE);
+         ASSERT_TRUE(warn[m][k] & NVSVM_RANGE_WARN_THP);
+      }
+   }
+}
+
+/*
+ * From 6.15 on THP no longer blocks device-exclusive, so "may get THP
+ * later" is no warning there and the fast path answers large ranges
+ * itself, on both sides of madvise; up to 6.14 a mapping an enabled THP
+ * size fits still goes to smaps for VmFlags hg/nh.
+ */
+TEST(large_ranges_are_answered_without_smaps_from_6_15)
+{
+   static const int advice[] = { MADV_NOHUGEPAGE, MADV_HUGEPAGE, -1 };
+   struct nvsvm_range_report fast, slow;
+   enum nvsvm_range_defer why, why_old[3];
+   int rf[3], rs[3];
+   long kb[3];
+   bool same[3];
+
+   if (!fast_path_exists())
+      SKIP("%s", fast_skip);
+   for (unsigned i = 0; i < 3; i++) {
+      char *p = map_anon(8 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+      ASSERT_TRUE(p != NULL);
+      /* HUGEPAGE untouched: eligible for THP, none yet. */
+      if (advice[i] >= 0)
+         ASSERT_EQ(madvise(p, 8 * MiB, advice[i]), 0);
+      if (advice[i] != MADV_HUGEPAGE)
+         memset(p, 1, 8 * MiB);
+      kb[i] = thp_probe_anon_huge_kb(p);
+      nvsvm_range_test_set(NVSVM_RANGE_TEST_THP_SPLITS);
+      rf[i] = nvsvm_range_check_path(p, 8 * MiB, 0, NVSVM_RANGE_PATH_FAST,
+                                     &fast, NULL, &why);
+      rs[i] = nvsvm_range_check_path(p, 8 * MiB, 0, NVSVM_RANGE_PATH_SLOW,
+                                     &slow, NULL, NULL);
+      same[i] = why == NVSVM_RANGE_DEFER_NONE && reports_equal(&fast, &slow);
+      nvsvm_range_test_set(NVSVM_RANGE_TEST_THP_BLOCKS);
+      nvsvm_range_check_path(p, 8 * MiB, 0, NVSVM_RANGE_PATH_FAST, &fast,
+                             NULL, &why_old[i]);
+      nvsvm_range_test_set(0);
+      munmap(p, 8 * MiB);
+      printf("# advice %d: AnonHugePages %ld kB; as 6.15: %d/%d %s, warn "
+             "%#x; as 6.14: %s\n", advice[i], kb[i], rf[i], rs[i],
+             same[i] ? "same" : "DIFFER", slow.warnings,
+             nvsvm_range_defer_str(why_old[i]));
+   }
+   for (unsigned i = 0; i < 3; i++) {
+      if (kb[i] != 0)
+         SKIP("the kernel gave THP to a mapping it should not have "
+              "(AnonHugePages %ld kB)", kb[i]);
+      ASSERT_EQ(rf[i], 0);
+      ASSERT_EQ(rs[i], 0);
+      ASSERT_TRUE(same[i]);
+   }
+   /* Up to 6.14: MADV_HUGEPAGE leaves THPeligible to VmFlags. */
+   if (!thp_sysfs_never())
+      ASSERT_EQ(why_old[1], NVSVM_RANGE_DEFER_THP_FLAGS);
+}
+
+/* The smaps path too: THPeligible warns only where THP blocks. */
+TEST(thp_eligible_warning_only_where_thp_blocks_device_exclusive)
+{
+   struct nvsvm_range_report r_old, r_new;
+   char *raw = map_anon(4 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+   char *h;
+   int ret_old, ret_new;
+
+   ASSERT_TRUE(raw != NULL);
+   h = (char *)(((uintptr_t)raw + 2 * MiB - 1) & ~(uintptr_t)(2 * MiB - 1));
+   ASSERT_EQ(madvise(h, 2 * MiB, MADV_HUGEPAGE), 0);
+   nvsvm_range_test_set(NVSVM_RANGE_TEST_THP_BLOCKS);
+   ret_old = nvsvm_range_check_path(h, PG, 0, NVSVM_RANGE_PATH_SLOW, &r_old,
+                                    NULL, NULL);
+   nvsvm_range_test_set(NVSVM_RANGE_TEST_THP_SPLITS);
+   ret_new = nvsvm_range_check_path(h, PG, 0, NVSVM_RANGE_PATH_SLOW, &r_new,
+                                    NULL, NULL);
+   nvsvm_range_test_set(0);
+   munmap(raw, 4 * MiB);
+   ASSERT_EQ(ret_old, 0);
+   ASSERT_EQ(ret_new, 0);
+   ASSERT_EQ(r_new.warnings, 0);
+   if (thp_sysfs_never())
+      SKIP("THP is never in sysfs: no mapping is THP eligible");
+   ASSERT_EQ(r_old.warnings, NVSVM_RANGE_WARN_THP_ELIGIBLE);
+}
+
+/*
+ * A kernel without PAGEMAP_SCAN (here pretended: the ioctl answers
+ * ENOTTY): a range that needs it goes to smaps, named NO_SCAN, with the
+ * smaps path's answer; one that cannot hold a huge page, or a check
+ * without THP warnings, still answers fast; and the capability is
+ * learnt afresh when the pretence ends.
+ */
+TEST(without_pagemap_scan_smaps_answers_named)
+{
+   struct nvsvm_range_report fast, autor, slow, nothp, lone;
+   enum nvsvm_range_defer why_fast, why_auto, why_nothp, why_lone, why_back;
+   enum nvsvm_range_path used_auto;
+   int rf, ra, rs, rn, rl, rb;
+   char *raw, *h, *p;
+   bool huge;
+
+   if (!fast_path_exists())
+      SKIP("%s", fast_skip);
+   unsetenv("NVSVM_RANGE_SLOW");
+   huge = map_huge_page(&raw, &h);
+   ASSERT_TRUE(raw != NULL);
+   p = map_lone_page();
+   ASSERT_TRUE(p != NULL);
+   nvsvm_range_test_set(NVSVM_RANGE_TEST_NO_SCAN);
+   rf = nvsvm_range_check_path(h, 2 * MiB, 0, NVSVM_RANGE_PATH_FAST, &fast,
+                               NULL, &why_fast);
+   ra = nvsvm_range_check_path(h, 2 * MiB, 0, NVSVM_RANGE_PATH_AUTO, &autor,
+                               &used_auto, &why_auto);
+   rs = nvsvm_range_check_path(h, 2 * MiB, 0, NVSVM_RANGE_PATH_SLOW, &slow,
+                               NULL, NULL);
+   rn = nvsvm_range_check_path(h, 2 * MiB, NVSVM_RANGE_NO_THP_CHECK,
+                               NVSVM_RANGE_PATH_FAST, &nothp, NULL,
+                               &why_nothp);
+   rl = nvsvm_range_check_path(p, PG, 0, NVSVM_RANGE_PATH_FAST, &lone, NULL,
+                               &why_lone);
+   nvsvm_range_test_set(0);
+   rb = nvsvm_range_check_path(h, 2 * MiB, 0, NVSVM_RANGE_PATH_FAST, &fast,
+                               NULL, &why_back);
+   unmap_lone_page(p);
+   munmap(raw, 4 * MiB);
+   ASSERT_EQ(rf, -EAGAIN);
+   ASSERT_EQ(why_fast, NVSVM_RANGE_DEFER_NO_SCAN);
+   ASSERT_EQ(ra, 0);
+   ASSERT_EQ(rs, 0);
+   ASSERT_EQ(used_auto, NVSVM_RANGE_PATH_SLOW);
+   ASSERT_EQ(why_auto, NVSVM_RANGE_DEFER_NO_SCAN);
+   ASSERT_TRUE(reports_equal(&autor, &slow));
+   ASSERT_EQ(rn, 0);
+   ASSERT_EQ(why_nothp, NVSVM_RANGE_DEFER_NONE);
+   ASSERT_EQ(rl, 0);
+   ASSERT_EQ(why_lone, NVSVM_RANGE_DEFER_NONE);
+   ASSERT_EQ(rb, 0);
+   ASSERT_EQ(why_back, NVSVM_RANGE_DEFER_NONE);
+   if (huge)
+      ASSERT_TRUE(autor.warnings & NVSVM_RANGE_WARN_THP);
+   ASSERT_STREQ(nvsvm_range_defer_str(NVSVM_RANGE_DEFER_NO_SCAN),
+                "kernel without PAGEMAP_SCAN (< 6.7)");
 }
 
 TEST_HARNESS_MAIN

@@ -60,7 +60,8 @@ nvsvm_own_error(int err)
 {
    for (unsigned i = 0; i < sizeof(nvsvm_own_errors) /
                             sizeof(nvsvm_own_errors[0]); i++) {
-      if (nvsvm_own_errors[i].code == -err)
+      /* err == code negated, without negating INT_MIN. */
+      if (err < 0 && nvsvm_own_errors[i].code == -(long long)err)
          return &nvsvm_own_errors[i];
    }
    return NULL;

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include "nvsvm/nvsvm_placement.h"
 #include "nvsvm_maps.h"
 #include "nvsvm_os.h"
 #include "nvsvm_priv.h"
@@ -94,8 +96,6 @@ static const char *const nvsvm_range_defers[NVSVM_RANGE_DEFER_COUNT] = {
    [NVSVM_RANGE_DEFER_GATE] =
       "a hole reaches the kernel half, where the vsyscall gate lives",
    [NVSVM_RANGE_DEFER_LONG_NAME] = "a mapping's name is over PATH_MAX",
-   [NVSVM_RANGE_DEFER_LOCKED] =
-      "VmLck > 0: only VmFlags lo says which mapping is mlocked",
    [NVSVM_RANGE_DEFER_THP_FLAGS] =
       "an enabled THP size fits a mapping: VmFlags hg/nh decide",
    [NVSVM_RANGE_DEFER_THP_SYSFS] = "THP settings in sysfs unreadable",
@@ -115,6 +115,57 @@ nvsvm_range_defer_str(enum nvsvm_range_defer defer)
 
 /* The vsyscall gate sits in the kernel half; PROCMAP_QUERY skips it. */
 #define RANGE_KERNEL_HALF (UINT64_C(1) << 63)
+
+/* What this kernel offers, learnt once; never the answers. */
+static int range_has_query;  /* 0 not yet known, 1 yes, -1 no */
+static int range_has_scan;
+static int range_thp_old;    /* THP blocks device-exclusive (<= 6.14) */
+static unsigned range_test;  /* enum nvsvm_range_test bits */
+
+static int
+cap_get(const int *cap)
+{
+   return __atomic_load_n(cap, __ATOMIC_RELAXED);
+}
+
+static bool
+test_has(unsigned bit)
+{
+   return __atomic_load_n(&range_test, __ATOMIC_RELAXED) & bit;
+}
+
+void
+nvsvm_range_test_set(unsigned test)
+{
+   __atomic_store_n(&range_test, test, __ATOMIC_RELAXED);
+   __atomic_store_n(&range_has_query, 0, __ATOMIC_RELAXED);
+   __atomic_store_n(&range_has_scan, 0, __ATOMIC_RELAXED);
+   __atomic_store_n(&range_thp_old, 0, __ATOMIC_RELAXED);
+}
+
+/*
+ * Does THP block device-exclusive entries on this kernel (up to 6.14)?
+ * Only there is "may get THP later" worth a warning, and only for that
+ * warning would the fast path need VmFlags hg/nh, which no ioctl gives:
+ * from 6.15 on, a check needs neither smaps nor the THP sysfs files. An
+ * unreadable release counts as old, the safe side.
+ */
+static bool
+range_thp_blocks(void)
+{
+   int v;
+
+   if (test_has(NVSVM_RANGE_TEST_THP_BLOCKS))
+      return true;
+   if (test_has(NVSVM_RANGE_TEST_THP_SPLITS))
+      return false;
+   v = cap_get(&range_thp_old);
+   if (!v) {
+      v = nvsvm_kernel_thp_blocks_exclusive(NULL) == 0 ? -1 : 1;
+      __atomic_store_n(&range_thp_old, v, __ATOMIC_RELAXED);
+   }
+   return v > 0;
+}
 
 static bool
 name_is(const struct nvsvm_vma *vma, const char *s)
@@ -311,7 +362,8 @@ text_visit(struct range_src *base, const struct range_vma *m)
       return 0;
    if (f->anon_huge_kb > 0)
       src->warnings |= NVSVM_RANGE_WARN_THP;
-   else if (f->thp_eligible == 1 && !(f->vmflags & NVSVM_VMF_NH))
+   else if (f->thp_eligible == 1 && !(f->vmflags & NVSVM_VMF_NH) &&
+            range_thp_blocks())
       src->warnings |= NVSVM_RANGE_WARN_THP_ELIGIBLE;
    if (f->vmflags & NVSVM_VMF_LO)
       src->warnings |= NVSVM_RANGE_WARN_LOCKED;
@@ -358,16 +410,6 @@ range_check_slow(uint64_t start, uint64_t end, unsigned flags,
 }
 
 /* ------------------------------------------------------------ ioctls */
-
-/* What this kernel offers, learnt once; never the answers. */
-static int range_has_query;  /* 0 not yet known, 1 yes, -1 no */
-static int range_has_scan;
-
-static int
-cap_get(const int *cap)
-{
-   return __atomic_load_n(cap, __ATOMIC_RELAXED);
-}
 
 static void
 cap_set(int *cap, int ret, const char *what)
@@ -428,19 +470,60 @@ fast_visit(struct range_src *base, const struct range_vma *m)
    return 0;
 }
 
+/* One page table's span: what a PMD-mapped THP covers (2 MiB on x86). */
+#define RANGE_PMD_SIZE ((uint64_t)NVSVM_PAGE_SIZE * (NVSVM_PAGE_SIZE / 8))
+
+/*
+ * The part of [start, end) where a PMD-mapped THP could be: a PMD maps
+ * a naturally aligned block that its mapping covers whole, so only such
+ * blocks of the eligible mappings that meet the range count. 0 with
+ * *lo == *hi when there is none: no PAGEMAP_SCAN is needed then.
+ */
+static void
+fast_huge_window(const struct fast_src *src, uint64_t start, uint64_t end,
+                 uint64_t *lo, uint64_t *hi)
+{
+   const uint64_t pmd = RANGE_PMD_SIZE;
+
+   *lo = *hi = 0;
+   for (unsigned i = 0; i < src->n; i++) {
+      uint64_t vs = src->vmas[i].start, ve = src->vmas[i].end;
+      uint64_t first, last;
+
+      if (ve - vs < pmd)
+         continue;
+      first = vs > (start & ~(pmd - 1)) ? vs : start & ~(pmd - 1);
+      first = (first + pmd - 1) & ~(pmd - 1);
+      last = (ve - pmd < end - 1 ? ve - pmd : end - 1) & ~(pmd - 1);
+      if (first > last)
+         continue;
+      first = first > start ? first : start;
+      last = last + pmd < end ? last + pmd : end;
+      if (*lo == *hi || first < *lo)
+         *lo = first;
+      if (last > *hi)
+         *hi = last;
+   }
+}
+
 /* Mark the mappings that hold a PMD-mapped THP inside [start, end). */
 static int
 fast_mark_huge(struct fast_src *src, uint64_t start, uint64_t end)
 {
-   uint64_t pos = start, huge[16][2];
+   uint64_t pos, huge[16][2];
    unsigned k = 0;
 
+   fast_huge_window(src, start, end, &pos, &end);
+   /* Known missing: said once, when it was learnt. */
+   if (pos < end && cap_get(&range_has_scan) < 0)
+      return -ENOTTY;
    while (pos < end) {
       uint64_t next;
       unsigned n;
       int ret;
 
-      ret = nvsvm_pagemap_huge(&src->pm, pos, end, huge, 16, &n, &next);
+      ret = test_has(NVSVM_RANGE_TEST_NO_SCAN) ? -ENOTTY :
+            nvsvm_pagemap_huge(&src->pm, pos, end, huge, 16, &n, &next);
       cap_set(&range_has_scan, ret, "PAGEMAP_SCAN");
       if (ret)
          return ret;
@@ -581,8 +664,8 @@ thp_possible(struct thp_sysfs *s, uint64_t start, uint64_t end)
 
 /*
  * Warnings for an eligible range: THP from PAGEMAP_SCAN, THPeligible
- * ruled out from sizes and sysfs, mlock ruled out by VmLck 0. Anything
- * not ruled out is deferred to smaps.
+ * (only where THP blocks device-exclusive) ruled out from sizes and
+ * sysfs, mlock from msync. Anything not ruled out is deferred to smaps.
  */
 static int
 fast_warnings(struct fast_src *src, uint64_t start, uint64_t end,
@@ -590,15 +673,8 @@ fast_warnings(struct fast_src *src, uint64_t start, uint64_t end,
 {
    struct thp_sysfs sysfs = { .pmd_order = -1, .global = -1 };
    unsigned warnings = 0;
-   char status[8192];
-   uint64_t locked;
-   size_t len;
    int ret;
 
-   if (cap_get(&range_has_scan) < 0) {
-      *defer = NVSVM_RANGE_DEFER_NO_SCAN;
-      return RANGE_DEFERRED;
-   }
    ret = fast_mark_huge(src, start, end);
    if (ret) {
       *defer = cap_get(&range_has_scan) < 0 ? NVSVM_RANGE_DEFER_NO_SCAN :
@@ -611,6 +687,8 @@ fast_warnings(struct fast_src *src, uint64_t start, uint64_t end,
          warnings |= NVSVM_RANGE_WARN_THP;
          continue;
       }
+      if (!range_thp_blocks())
+         continue;
       switch (thp_possible(&sysfs, src->vmas[i].start, src->vmas[i].end)) {
       case THP_NO:
          break;
@@ -623,15 +701,17 @@ fast_warnings(struct fast_src *src, uint64_t start, uint64_t end,
       }
    }
    /*
-    * VM_LOCKED is only ever set with locked_vm counted, so VmLck 0 means
-    * no mapping is mlocked. locked_vm also counts some pinned memory.
+    * mlock: msync(MS_INVALIDATE) fails with EBUSY exactly when a mapping
+    * in the range is VM_LOCKED (smaps' VmFlags lo), and does nothing
+    * else here: no MS_SYNC, and private anonymous memory has no file to
+    * write back. One syscall for the range, whatever else is mlocked.
     */
-   ret = nvsvm_read_small("/proc/self/status", status, sizeof(status), &len);
-   if (!ret)
-      ret = nvsvm_status_kb(status, len, "VmLck", &locked);
-   if (ret || locked) {
-      *defer = ret ? NVSVM_RANGE_DEFER_ERROR : NVSVM_RANGE_DEFER_LOCKED;
-      return RANGE_DEFERRED;
+   if (msync((void *)(uintptr_t)start, end - start, MS_INVALIDATE) != 0) {
+      if (errno != EBUSY) {
+         *defer = NVSVM_RANGE_DEFER_ERROR;
+         return RANGE_DEFERRED;
+      }
+      warnings |= NVSVM_RANGE_WARN_LOCKED;
    }
    r->warnings = warnings;
    return 0;

@@ -25,7 +25,6 @@ enum nvsvm_range_defer {
    NVSVM_RANGE_DEFER_SPECIAL_NAME,    /* kernel mapping we do not know */
    NVSVM_RANGE_DEFER_GATE,            /* hole in the kernel half */
    NVSVM_RANGE_DEFER_LONG_NAME,       /* name over PATH_MAX */
-   NVSVM_RANGE_DEFER_LOCKED,          /* VmLck > 0: which mapping? */
    NVSVM_RANGE_DEFER_THP_FLAGS,       /* THPeligible needs hg/nh */
    NVSVM_RANGE_DEFER_THP_SYSFS,       /* THP sysfs settings unreadable */
    NVSVM_RANGE_DEFER_ERROR,           /* an ioctl or read failed */
@@ -47,5 +46,21 @@ nvsvm_range_check_path(const void *ptr, size_t len, unsigned flags,
                        struct nvsvm_range_report *report,
                        enum nvsvm_range_path *used,
                        enum nvsvm_range_defer *defer);
+
+/*
+ * Test hooks, for the unit tests only (never exported): make this
+ * process behave as a kernel without an ioctl would, or as a kernel on
+ * either side of 6.15 (THP blocks device-exclusive up to 6.14). Setting
+ * them forgets what was learnt about the kernel, so that it is learnt
+ * again under the new pretence; 0 restores the real kernel.
+ */
+enum nvsvm_range_test {
+   NVSVM_RANGE_TEST_NO_SCAN = 1u << 0,      /* PAGEMAP_SCAN: -ENOTTY */
+   NVSVM_RANGE_TEST_THP_BLOCKS = 1u << 1,   /* as on 6.14 and before */
+   NVSVM_RANGE_TEST_THP_SPLITS = 1u << 2,   /* as on 6.15 and later */
+};
+
+void
+nvsvm_range_test_set(unsigned test);
 
 #endif /* NVSVM_RANGE_H */

@@ -156,7 +156,7 @@ nvsvm_bench_counters(struct nvsvm_device *dev,
 struct nvsvm_bench_range_point {
    uint64_t addr;
    unsigned maps_below;      /* mappings starting below it: read first */
-   double us;                /* median per call, smaps THP check included */
+   double us;                /* median per call, THP check included */
    double us_no_thp;         /* NVSVM_RANGE_NO_THP_CHECK */
 };
 

@@ -67,6 +67,7 @@ bench_usage(FILE *f)
 {
    fprintf(f,
       "usage: nvsvm bench [--backend hmm|vsvm|all] [--quick] [--json FILE]\n"
+      "       nvsvm bench range [--help]   (the range check sweep alone)\n"
       "                   [--rounds N] [--repeats N] [--steps N]\n"
       "                   [--counters N] [--cpu-threads N] [--mappings N]\n"
       "                   [--hmm-device PATH] [--vsvm-device PATH]\n"
@@ -435,6 +436,31 @@ bench_layout_name(const struct nvsvm_bench_counters_params *p, char *buf,
       snprintf(buf, size, "%u/page", p->per_page);
 }
 
+/* Lowest and highest of n values. */
+static void
+bench_minmax(const double *v, unsigned n, double *lo, double *hi)
+{
+   *lo = *hi = n ? v[0] : 0.0;
+   for (unsigned i = 1; i < n; i++) {
+      *lo = v[i] < *lo ? v[i] : *lo;
+      *hi = v[i] > *hi ? v[i] : *hi;
+   }
+}
+
+/* The round trip's spread: run medians per side, and the pair ratios. */
+static void
+bench_print_spread(FILE *f, const struct nvsvm_bench_rt_result *rt)
+{
+   double llo, lhi, rlo, rhi, plo, phi;
+
+   bench_minmax(rt->lib.run_median_us, rt->lib.runs, &llo, &lhi);
+   bench_minmax(rt->raw.run_median_us, rt->raw.runs, &rlo, &rhi);
+   bench_minmax(rt->pair_ratio, rt->raw.runs, &plo, &phi);
+   fprintf(f, "  %-6s %5.1f..%-5.1f %5.1f..%-5.1f %4.3f..%-5.3f  spread "
+           "over %u pairs\n", "", llo, lhi, rlo, rhi, plo, phi,
+           rt->raw.runs);
+}
+
 static void
 bench_print_text(const struct bench_run *b, FILE *f)
 {
@@ -473,13 +499,15 @@ bench_print_text(const struct bench_run *b, FILE *f)
               be->rt.ratio, be->rt.ratio_mean,
               be->rt.lib.lost + be->rt.raw.lost,
               be->rt.ratio <= BENCH_RATIO_TARGET ? "met" : "NOT met");
+      bench_print_spread(f, &be->rt);
       if (be->rt.clock_res_ns > 1000)
          fprintf(f, "         (clock ticks every %" PRIu64 " ns: use the "
                  "means)\n", be->rt.clock_res_ns);
    }
    fprintf(f, "  library, raw: median of the runs' medians; lib/raw: median "
-           "of the per-pair\n  ratios (a pair runs back to back, so host "
-           "drift between pairs cancels)\n");
+           "of the per-pair\n  ratios (a pair runs back to back, in "
+           "alternating order, so host drift\n  between pairs cancels); "
+           "spread: lowest..highest over the runs or pairs\n");
 
    fprintf(f, "\ncounters: %u x 8 bytes, the device adds to counter 0 %u "
            "times, %u CPU thread(s) add to the others\n", o->cn.counters,
@@ -523,8 +551,9 @@ bench_print_text(const struct bench_run *b, FILE *f)
            "\n  hmm has no device-side write: there the device's step is "
            "the conversion alone\n");
 
-   fprintf(f, "\nrange check per call, median of %u (smaps THP check / "
-           "without)\n", o->rc.calls);
+   fprintf(f, "\nrange check per call on one page, median of %u (THP "
+           "check / without;\n`nvsvm bench range` sweeps sizes, THP and "
+           "mappings)\n", o->rc.calls);
    if (b->rc_err) {
       fprintf(f, "  failed: %s (%s)\n", nvsvm_error_name(b->rc_err),
               nvsvm_strerror(b->rc_err));
@@ -749,12 +778,18 @@ bench_write_json(const struct bench_run *b, const char *path)
 }
 
 int
+nvsvm_cmd_bench_range(int argc, char **argv);
+
+int
 nvsvm_cmd_bench(int argc, char **argv)
 {
    struct bench_run *b;
    bool any = false, failed = false;
    int ret;
 
+   /* `nvsvm bench range`: the range check sweep alone. */
+   if (argc > 1 && strcmp(argv[1], "range") == 0)
+      return nvsvm_cmd_bench_range(argc - 1, argv + 1);
    b = calloc(1, sizeof(*b));
    if (!b) {
       fprintf(stderr, "nvsvm bench: out of memory\n");
