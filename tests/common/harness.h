@@ -52,6 +52,10 @@
  * - HARNESS_DEFER() (and DEFER_MUNMAP, DEFER_CLOSE, DEFER_FREE) registers
  *   a release for what a test took itself: they run, last first, after
  *   the body whatever ended it and before the fixture's teardown.
+ *   harness_guard() is for what lives on the test's own stack (a thread
+ *   writing there): an ASSERT or SKIP runs the guards before it leaves
+ *   the test; the test drops one with harness_unguard() once it released
+ *   that itself.
  * - Output: KTAP by default. NVSVM_HARNESS_FORMAT=piglit (the VM runners
  *   set it) prints piglit's lines instead: the enumerated subtests, one
  *   "PIGLIT: {"subtest": ...}" line per test (pass, fail, skip, warn,
@@ -132,6 +136,8 @@ static struct harness_result *harness_res;
 static sigjmp_buf harness_bail_env;
 static struct harness_deferred harness_deferred[HARNESS_MAX_DEFERRED];
 static unsigned harness_ndeferred;
+static struct harness_deferred harness_guards[HARNESS_MAX_DEFERRED];
+static unsigned harness_nguards;
 
 static inline void
 harness_register_test(struct harness_test *t)
@@ -151,12 +157,49 @@ harness_register_variant(struct harness_fixture *f, struct harness_variant *v)
 
 /* ------------------------------------------------------ test results */
 
-/* End the running test now (ASSERT_*, SKIP): back to its runner. */
+/*
+ * End the running test now (ASSERT_*, SKIP): run its guards while its
+ * stack is still there, then back to its runner.
+ */
 static inline void __attribute__((noreturn))
 harness_bail(void)
 {
+   while (harness_nguards) {
+      struct harness_deferred g = harness_guards[--harness_nguards];
+
+      g.fn(g.p, g.n);
+   }
    fflush(stdout);
    siglongjmp(harness_bail_env, 1);
+}
+
+/*
+ * A guard: the release of something that lives on the test's stack (a
+ * thread writing to it), run by an ASSERT or SKIP before it leaves the
+ * test; harness_unguard(p) drops it when the test released p itself.
+ */
+static inline void
+harness_guard(void (*fn)(void *p, uintptr_t n), void *p, uintptr_t n)
+{
+   if (harness_nguards == HARNESS_MAX_DEFERRED) {
+      printf("# more than %u guards: not guarded\n", HARNESS_MAX_DEFERRED);
+      harness_res->failed = true;
+      return;
+   }
+   harness_guards[harness_nguards++] = (struct harness_deferred){ fn, p, n };
+}
+
+static inline void
+harness_unguard(const void *p)
+{
+   for (unsigned i = harness_nguards; i-- > 0;) {
+      if (harness_guards[i].p == p) {
+         memmove(&harness_guards[i], &harness_guards[i + 1],
+                 (harness_nguards - i - 1) * sizeof(harness_guards[0]));
+         harness_nguards--;
+         return;
+      }
+   }
 }
 
 static inline void __attribute__((format(printf, 3, 4)))
@@ -426,6 +469,7 @@ harness_do_free(void *p, uintptr_t n HARNESS_UNUSED_ARG)
          if (!harness_res->failed && !harness_res->skipped)          \
             _harness_body_##fx##_##name(self, v);                    \
       }                                                              \
+      harness_nguards = 0;                                           \
       harness_run_deferred();                                        \
       if (sigsetjmp(harness_bail_env, 0) == 0)                       \
          _harness_teardown_##fx(self, v);                            \
@@ -475,12 +519,15 @@ harness_child(const struct harness_test *t, const struct harness_variant *v)
 
    sigemptyset(&none);
    sigprocmask(SIG_SETMASK, &none, NULL);
+   signal(SIGTERM, SIG_DFL);
+   signal(SIGINT, SIG_DFL);
    setpgid(0, 0);
    if (t->fixture) {
       t->run(v ? v->data : NULL);
    } else {
       if (sigsetjmp(harness_bail_env, 0) == 0)
          t->run(NULL);
+      harness_nguards = 0;
       harness_run_deferred();
    }
    fflush(stdout);
@@ -586,6 +633,21 @@ enum harness_outcome {
    HARNESS_TIMEOUT,
 };
 
+/*
+ * The parent, killed from outside (a runner's own time limit): the test
+ * running in its own process group goes with it.
+ */
+static volatile pid_t harness_running_pid;
+
+static inline void
+harness_on_term(int sig)
+{
+   if (harness_running_pid > 0)
+      kill(-harness_running_pid, SIGKILL);
+   signal(sig, SIG_DFL);
+   raise(sig);
+}
+
 static const char *const harness_piglit_names[] = {
    "pass", "fail", "skip", "warn", "crash", "timeout",
 };
@@ -612,7 +674,9 @@ harness_run_one(const struct harness_test *t, const struct harness_variant *v,
    }
    if (pid == 0)
       harness_child(t, v);
+   harness_running_pid = pid;
    ret = harness_wait(pid, timeout_s, &status);
+   harness_running_pid = 0;
 
    if (ret == -ETIMEDOUT) {
       printf("# %s: no result within %u s: killed\n", name, timeout_s);
@@ -692,6 +756,8 @@ harness_main(int argc, char **argv)
    sigemptyset(&chld);
    sigaddset(&chld, SIGCHLD);
    sigprocmask(SIG_BLOCK, &chld, NULL);
+   signal(SIGTERM, harness_on_term);
+   signal(SIGINT, harness_on_term);
 
    t = NULL;
    while (harness_next(&t, &v)) {

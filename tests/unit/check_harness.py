@@ -23,6 +23,7 @@ EXPECT = {
         'not ok # WARN no value recorded for kernel 9.9',
     'warn_then_fail_is_a_failure': 'not ok',
     'deferred_releases_run_last_first_after_an_assert': 'not ok',
+    'guards_run_on_assert_while_the_stack_lives': 'not ok',
     'fx.one.sees_its_variant': 'ok',
     'fx.two.sees_its_variant': 'ok',
     'fx.setup_skips.sees_its_variant': 'ok # SKIP variant 3 has no device',
@@ -81,6 +82,8 @@ LOGS = {
     'deferred_releases_run_last_first_after_an_assert':
         (['0 is false', 'released second 2', 'released first 1'],
          ['not reached']),
+    'guards_run_on_assert_while_the_stack_lives':
+        (['0 is false', 'released on the stack 4'], ['dropped']),
     'deferred_releases_run_before_teardown':
         (['plain setup', 'plain body', "released body's 3",
           'plain teardown 7'], []),
@@ -113,7 +116,7 @@ def piglit_checks(exe, ktap):
                    'no "# SKIP: ..." or "# WARN: ..." line'))
     checks.append(('piglit: overall fail, closing line, exit 1',
                    pl[-1:] == [{'result': 'fail'}] and
-                   lines[-1] == '6 passed, 12 failed, 3 skipped' and
+                   lines[-1] == '6 passed, 13 failed, 3 skipped' and
                    out.returncode == 1,
                    f'got {pl[-1:]} {lines[-1:]} exit {out.returncode}'))
     one = subprocess.run([exe, '-subtest', 'warns_naming_what_it_could_not_show'],
@@ -170,7 +173,7 @@ def main():
                 ok, why = False, f'{m!r} printed: {log}'
         checks.append((f'{name}: logs in order', ok, why))
     checks.append(('summary line counts every result',
-                   '# 5 passed, 13 failed, 3 skipped' in lines,
+                   '# 5 passed, 14 failed, 3 skipped' in lines,
                    f'got {lines[-1:]}'))
     checks.extend(piglit_checks(exe, results))
     print('TAP version 13')

@@ -88,6 +88,16 @@ TEST(deferred_releases_run_last_first_after_an_assert)
    TH_LOG("not reached after a failed ASSERT");
 }
 
+TEST(guards_run_on_assert_while_the_stack_lives)
+{
+   char mine[] = "on the stack";
+
+   harness_guard(log_release, mine, 4);
+   harness_guard(log_release, "dropped", 5);
+   harness_unguard("dropped");
+   ASSERT_TRUE(0);
+}
+
 FIXTURE(fx)
 {
    int value;
