@@ -306,11 +306,14 @@ vt_exec_join(struct vt_async_exec *a)
 
 #define VT_KNOB_DIR "/sys/module/vsvm/parameters/"
 
-/* Read a numeric vsvm module parameter: 0, or a negative errno. */
+/*
+ * Read a numeric vsvm module parameter (a bool one reads as Y/N: 1/0):
+ * 0, or a negative errno.
+ */
 static inline int
 vt_knob_get(const char *name, unsigned long *val)
 {
-   char path[128];
+   char path[128], text[32];
    FILE *f;
    int ok;
 
@@ -318,8 +321,12 @@ vt_knob_get(const char *name, unsigned long *val)
    f = fopen(path, "r");
    if (!f)
       return -errno;
-   ok = fscanf(f, "%lu", val) == 1;
+   ok = fgets(text, sizeof(text), f) != NULL;
    fclose(f);
+   if (ok && (text[0] == 'Y' || text[0] == 'N'))
+      *val = text[0] == 'Y';
+   else
+      ok = ok && sscanf(text, "%lu", val) == 1;
    return ok ? 0 : -EINVAL;
 }
 
