@@ -45,6 +45,23 @@
  *   skip it; the kernel then frees the dead child's files and mappings.
  * - A skip must say which capability is missing: SKIP() without a reason
  *   is a failure.
+ * - MARK_WARN() ends the test as warn unless it also fails: it ran but
+ *   could not show what it claims (a kernel with no recorded value yet).
+ *   Where no expect file lists it, a warn counts as a failure: KTAP
+ *   prints "not ok ... # WARN reason".
+ * - HARNESS_DEFER() (and DEFER_MUNMAP, DEFER_CLOSE, DEFER_FREE) registers
+ *   a release for what a test took itself: they run, last first, after
+ *   the body whatever ended it and before the fixture's teardown.
+ *   harness_guard() is for what lives on the test's own stack (a thread
+ *   writing there): an ASSERT or SKIP runs the guards before it leaves
+ *   the test; the test drops one with harness_unguard() once it released
+ *   that itself.
+ * - Output: KTAP by default. NVSVM_HARNESS_FORMAT=piglit (the VM runners
+ *   set it) prints piglit's lines instead: the enumerated subtests, one
+ *   "PIGLIT: {"subtest": ...}" line per test (pass, fail, skip, warn,
+ *   crash, timeout), the overall result and "N passed, N failed, N
+ *   skipped" (a warn counted as passed: the counter decides with its
+ *   expect files). "-subtest NAME" runs that test alone, as piglit asks.
  * - Arguments: test names run those tests alone, -l lists the names.
  *   A test of a fixture with variants is named fixture.variant.test; one
  *   of a fixture without variants keeps its own name, so moving a test
@@ -70,6 +87,8 @@
 #include <unistd.h>
 
 #define HARNESS_DEFAULT_TIMEOUT_S 30u
+#define HARNESS_UNUSED_ARG __attribute__((unused))
+#define HARNESS_UNUSED __attribute__((unused))
 
 /* ---------------------------------------------------------- registry */
 
@@ -96,14 +115,29 @@ struct harness_test {
 struct harness_result {
    bool failed;
    bool skipped;
+   bool warned;
    bool setup_entered, teardown_done;
    char reason[256];
+   char warn_reason[256];
 };
+
+/* A release registered by a test (HARNESS_DEFER), run after its body. */
+struct harness_deferred {
+   void (*fn)(void *p, uintptr_t n);
+   void *p;
+   uintptr_t n;
+};
+
+#define HARNESS_MAX_DEFERRED 64
 
 static struct harness_test *harness_tests, **harness_tests_tail =
    &harness_tests;
 static struct harness_result *harness_res;
 static sigjmp_buf harness_bail_env;
+static struct harness_deferred harness_deferred[HARNESS_MAX_DEFERRED];
+static unsigned harness_ndeferred;
+static struct harness_deferred harness_guards[HARNESS_MAX_DEFERRED];
+static unsigned harness_nguards;
 
 static inline void
 harness_register_test(struct harness_test *t)
@@ -123,12 +157,49 @@ harness_register_variant(struct harness_fixture *f, struct harness_variant *v)
 
 /* ------------------------------------------------------ test results */
 
-/* End the running test now (ASSERT_*, SKIP): back to its runner. */
+/*
+ * End the running test now (ASSERT_*, SKIP): run its guards while its
+ * stack is still there, then back to its runner.
+ */
 static inline void __attribute__((noreturn))
 harness_bail(void)
 {
+   while (harness_nguards) {
+      struct harness_deferred g = harness_guards[--harness_nguards];
+
+      g.fn(g.p, g.n);
+   }
    fflush(stdout);
    siglongjmp(harness_bail_env, 1);
+}
+
+/*
+ * A guard: the release of something that lives on the test's stack (a
+ * thread writing to it), run by an ASSERT or SKIP before it leaves the
+ * test; harness_unguard(p) drops it when the test released p itself.
+ */
+static inline void
+harness_guard(void (*fn)(void *p, uintptr_t n), void *p, uintptr_t n)
+{
+   if (harness_nguards == HARNESS_MAX_DEFERRED) {
+      printf("# more than %u guards: not guarded\n", HARNESS_MAX_DEFERRED);
+      harness_res->failed = true;
+      return;
+   }
+   harness_guards[harness_nguards++] = (struct harness_deferred){ fn, p, n };
+}
+
+static inline void
+harness_unguard(const void *p)
+{
+   for (unsigned i = harness_nguards; i-- > 0;) {
+      if (harness_guards[i].p == p) {
+         memmove(&harness_guards[i], &harness_guards[i + 1],
+                 (harness_nguards - i - 1) * sizeof(harness_guards[0]));
+         harness_nguards--;
+         return;
+      }
+   }
 }
 
 static inline void __attribute__((format(printf, 3, 4)))
@@ -155,6 +226,73 @@ harness_skip(const char *fmt, ...)
    harness_res->skipped = true;
 }
 
+static inline void __attribute__((format(printf, 3, 4)))
+harness_warn_at(const char *file, int line, const char *fmt, ...)
+{
+   va_list ap;
+
+   printf("#   %s:%d: warn: ", file, line);
+   va_start(ap, fmt);
+   vprintf(fmt, ap);
+   va_end(ap);
+   printf("\n");
+   if (!harness_res->warned) {
+      va_start(ap, fmt);
+      vsnprintf(harness_res->warn_reason,
+                sizeof(harness_res->warn_reason), fmt, ap);
+      va_end(ap);
+   }
+   harness_res->warned = true;
+}
+
+static inline void
+harness_defer(void (*fn)(void *p, uintptr_t n), void *p, uintptr_t n)
+{
+   if (harness_ndeferred == HARNESS_MAX_DEFERRED) {
+      harness_fail_at(__FILE__, __LINE__, "more than %u deferred releases",
+                      HARNESS_MAX_DEFERRED);
+      harness_bail();
+   }
+   harness_deferred[harness_ndeferred++] =
+      (struct harness_deferred){ fn, p, n };
+}
+
+/* Run the deferred releases, last first; an ASSERT in one ends that one. */
+static inline void
+harness_run_deferred(void)
+{
+   while (harness_ndeferred) {
+      volatile unsigned i = --harness_ndeferred;
+
+      if (sigsetjmp(harness_bail_env, 0) == 0)
+         harness_deferred[i].fn(harness_deferred[i].p, harness_deferred[i].n);
+   }
+}
+
+static inline void
+harness_do_munmap(void *p, uintptr_t n)
+{
+   munmap(p, n);
+}
+
+static inline void
+harness_do_close(void *p HARNESS_UNUSED_ARG, uintptr_t n)
+{
+   close((int)n);
+}
+
+static inline void
+harness_do_free(void *p, uintptr_t n HARNESS_UNUSED_ARG)
+{
+   free(p);
+}
+
+/* Release fn(p, n) after the body, whatever ended it. */
+#define HARNESS_DEFER(fn, p, n) harness_defer((fn), (void *)(p), (uintptr_t)(n))
+#define DEFER_MUNMAP(p, len) HARNESS_DEFER(harness_do_munmap, (p), (len))
+#define DEFER_CLOSE(fd) HARNESS_DEFER(harness_do_close, NULL, (fd))
+#define DEFER_FREE(p) HARNESS_DEFER(harness_do_free, (p), 0)
+
 /* A line of the test's own log, as a KTAP diagnostic. */
 #define TH_LOG(...)                                                  \
    do {                                                              \
@@ -165,6 +303,16 @@ harness_skip(const char *fmt, ...)
 
 /* Record a failure with the values seen, and go on. */
 #define MARK_FAIL(...) harness_fail_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* Record a failure and end the test now. */
+#define FAIL(...)                                                    \
+   do {                                                              \
+      MARK_FAIL(__VA_ARGS__);                                        \
+      harness_bail();                                                \
+   } while (0)
+
+/* The test ends as warn (unless it fails): it could not show its claim. */
+#define MARK_WARN(...) harness_warn_at(__FILE__, __LINE__, __VA_ARGS__)
 
 /* Skip the running test; the reason names what is missing. */
 #define SKIP(...)                                                    \
@@ -239,8 +387,6 @@ harness_skip(const char *fmt, ...)
 
 /* ------------------------------------------------------ declarations */
 
-#define HARNESS_UNUSED __attribute__((unused))
-
 #define TEST(name) TEST_TIMEOUT(name, 0)
 
 #define TEST_TIMEOUT(name, secs)                                     \
@@ -265,12 +411,15 @@ harness_skip(const char *fmt, ...)
 #define FIXTURE(fx)                                                  \
    FIXTURE_VARIANT(fx);                                              \
    FIXTURE_DATA(fx);                                                 \
-   static struct harness_fixture _harness_fixture_##fx = { #fx, NULL, \
-                                                           NULL };   \
+   /* Unused when a shared header defines a fixture no test takes. */ \
+   static struct harness_fixture _harness_fixture_##fx HARNESS_UNUSED = \
+      { #fx, NULL, NULL };                                           \
    static void _harness_setup_##fx(FIXTURE_DATA(fx) *self,           \
-                                   const FIXTURE_VARIANT(fx) *variant); \
+                                   const FIXTURE_VARIANT(fx) *variant) \
+      HARNESS_UNUSED;                                                \
    static void _harness_teardown_##fx(FIXTURE_DATA(fx) *self,        \
-                                      const FIXTURE_VARIANT(fx) *variant); \
+                                      const FIXTURE_VARIANT(fx) *variant) \
+      HARNESS_UNUSED;                                                \
    FIXTURE_DATA(fx)
 
 #define FIXTURE_SETUP(fx)                                            \
@@ -320,6 +469,8 @@ harness_skip(const char *fmt, ...)
          if (!harness_res->failed && !harness_res->skipped)          \
             _harness_body_##fx##_##name(self, v);                    \
       }                                                              \
+      harness_nguards = 0;                                           \
+      harness_run_deferred();                                        \
       if (sigsetjmp(harness_bail_env, 0) == 0)                       \
          _harness_teardown_##fx(self, v);                            \
       harness_res->teardown_done = true;                             \
@@ -368,11 +519,16 @@ harness_child(const struct harness_test *t, const struct harness_variant *v)
 
    sigemptyset(&none);
    sigprocmask(SIG_SETMASK, &none, NULL);
+   signal(SIGTERM, SIG_DFL);
+   signal(SIGINT, SIG_DFL);
    setpgid(0, 0);
    if (t->fixture) {
       t->run(v ? v->data : NULL);
-   } else if (sigsetjmp(harness_bail_env, 0) == 0) {
-      t->run(NULL);
+   } else {
+      if (sigsetjmp(harness_bail_env, 0) == 0)
+         t->run(NULL);
+      harness_nguards = 0;
+      harness_run_deferred();
    }
    fflush(stdout);
    fflush(stderr);
@@ -450,100 +606,219 @@ harness_next(const struct harness_test **t, const struct harness_variant **v)
    return *t != NULL;
 }
 
+/* NVSVM_HARNESS_FORMAT=piglit: piglit's result lines instead of KTAP. */
+static inline bool
+harness_piglit(void)
+{
+   const char *f = getenv("NVSVM_HARNESS_FORMAT");
+
+   return f && strcmp(f, "piglit") == 0;
+}
+
+static inline double
+harness_now(void)
+{
+   struct timespec ts;
+
+   clock_gettime(CLOCK_MONOTONIC, &ts);
+   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+enum harness_outcome {
+   HARNESS_PASS,
+   HARNESS_FAIL,
+   HARNESS_SKIP,
+   HARNESS_WARN,
+   HARNESS_CRASH,
+   HARNESS_TIMEOUT,
+};
+
+/*
+ * The parent, killed from outside (a runner's own time limit): the test
+ * running in its own process group goes with it.
+ */
+static volatile pid_t harness_running_pid;
+
+static inline void
+harness_on_term(int sig)
+{
+   if (harness_running_pid > 0)
+      kill(-harness_running_pid, SIGKILL);
+   signal(sig, SIG_DFL);
+   raise(sig);
+}
+
+static const char *const harness_piglit_names[] = {
+   "pass", "fail", "skip", "warn", "crash", "timeout",
+};
+
+/*
+ * Run one test in its own child under its timeout; print the lines that
+ * explain a failure, and return the outcome.
+ */
+static inline enum harness_outcome
+harness_run_one(const struct harness_test *t, const struct harness_variant *v,
+                const char *name)
+{
+   unsigned timeout_s = harness_timeout_s(t);
+   int status = 0, ret;
+   pid_t pid;
+
+   memset(harness_res, 0, sizeof(*harness_res));
+   fflush(stdout);
+   fflush(stderr);
+   pid = fork();
+   if (pid < 0) {
+      printf("# %s: fork: %s\n", name, strerror(errno));
+      return HARNESS_FAIL;
+   }
+   if (pid == 0)
+      harness_child(t, v);
+   harness_running_pid = pid;
+   ret = harness_wait(pid, timeout_s, &status);
+   harness_running_pid = 0;
+
+   if (ret == -ETIMEDOUT) {
+      printf("# %s: no result within %u s: killed\n", name, timeout_s);
+      return HARNESS_TIMEOUT;
+   } else if (ret) {
+      printf("# %s: waitpid: %s\n", name, strerror(-ret));
+      return HARNESS_FAIL;
+   } else if (WIFSIGNALED(status)) {
+      printf("# %s: killed by signal %d (%s)\n", name, WTERMSIG(status),
+             strsignal(WTERMSIG(status)));
+      return HARNESS_CRASH;
+   } else if (WEXITSTATUS(status) != 0) {
+      printf("# %s: exit status %d\n", name, WEXITSTATUS(status));
+      return HARNESS_FAIL;
+   } else if (harness_res->failed) {
+      return HARNESS_FAIL;
+   } else if (harness_res->warned) {
+      return HARNESS_WARN;
+   } else if (harness_res->skipped && !harness_res->reason[0]) {
+      printf("# %s: skipped without naming what is missing\n", name);
+      return HARNESS_FAIL;
+   } else if (harness_res->skipped) {
+      return HARNESS_SKIP;
+   }
+   return HARNESS_PASS;
+}
+
 static inline int
 harness_main(int argc, char **argv)
 {
    const struct harness_test *t;
    const struct harness_variant *v = NULL;
    unsigned pass = 0, fail = 0, skip = 0, n = 0, idx = 0;
-   bool list = false;
+   bool list = false, piglit = harness_piglit();
+   enum harness_outcome overall = HARNESS_SKIP;
    char name[256];
    sigset_t chld;
 
    for (int a = 1; a < argc; a++)
       list |= strcmp(argv[a], "-l") == 0;
 
+   /* piglit enumerates every subtest, even when asked for one. */
+   if (piglit && !list)
+      printf("PIGLIT: {\"enumerate subtests\": [");
    t = NULL;
    while (harness_next(&t, &v)) {
       harness_full_name(name, sizeof(name), t, v);
-      if (!harness_wanted(name, argc, argv))
+      if (piglit && !list)
+         printf("%s\"%s\"", n ? ", " : "", name);
+      else if (!harness_wanted(name, argc, argv))
          continue;
-      if (list)
+      else if (list)
          printf("%s\n", name);
       n++;
    }
    if (list)
       return 0;
+   if (piglit) {
+      printf("]}\n");
+   } else {
+      printf("TAP version 13\n1..%u\n", n);
+   }
+   fflush(stdout);
 
    harness_res = mmap(NULL, sizeof(*harness_res), PROT_READ | PROT_WRITE,
                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
    if (harness_res == MAP_FAILED) {
-      printf("Bail out! no shared memory for results: %s\n",
-             strerror(errno));
+      if (piglit)
+         printf("# no shared memory for results: %s\n"
+                "PIGLIT: {\"result\": \"fail\"}\n"
+                "0 passed, 1 failed, 0 skipped\n", strerror(errno));
+      else
+         printf("Bail out! no shared memory for results: %s\n",
+                strerror(errno));
       return 1;
    }
    sigemptyset(&chld);
    sigaddset(&chld, SIGCHLD);
    sigprocmask(SIG_BLOCK, &chld, NULL);
+   signal(SIGTERM, harness_on_term);
+   signal(SIGINT, harness_on_term);
 
-   printf("TAP version 13\n1..%u\n", n);
-   fflush(stdout);
    t = NULL;
    while (harness_next(&t, &v)) {
-      unsigned timeout_s = harness_timeout_s(t);
-      int status = 0, ret;
-      pid_t pid;
+      enum harness_outcome r;
+      double t0;
 
       harness_full_name(name, sizeof(name), t, v);
       if (!harness_wanted(name, argc, argv))
          continue;
       idx++;
-      memset(harness_res, 0, sizeof(*harness_res));
-      fflush(stdout);
-      fflush(stderr);
-      pid = fork();
-      if (pid < 0) {
-         printf("not ok %u %s # fork: %s\n", idx, name, strerror(errno));
-         fail++;
-         continue;
-      }
-      if (pid == 0)
-         harness_child(t, v);
-      ret = harness_wait(pid, timeout_s, &status);
+      t0 = harness_now();
+      r = harness_run_one(t, v, name);
 
-      if (ret == -ETIMEDOUT) {
-         printf("# %s: no result within %u s: killed\n", name, timeout_s);
-         printf("not ok %u %s # TIMEOUT %u s\n", idx, name, timeout_s);
-         fail++;
-      } else if (ret) {
-         printf("not ok %u %s # waitpid: %s\n", idx, name, strerror(-ret));
-         fail++;
-      } else if (WIFSIGNALED(status)) {
-         printf("# %s: killed by signal %d (%s)\n", name, WTERMSIG(status),
-                strsignal(WTERMSIG(status)));
-         printf("not ok %u %s\n", idx, name);
-         fail++;
-      } else if (WEXITSTATUS(status) != 0) {
-         printf("# %s: exit status %d\n", name, WEXITSTATUS(status));
-         printf("not ok %u %s\n", idx, name);
-         fail++;
-      } else if (harness_res->failed) {
-         printf("not ok %u %s\n", idx, name);
-         fail++;
-      } else if (harness_res->skipped && !harness_res->reason[0]) {
-         printf("# %s: skipped without naming what is missing\n", name);
-         printf("not ok %u %s\n", idx, name);
-         fail++;
-      } else if (harness_res->skipped) {
-         printf("ok %u %s # SKIP %s\n", idx, name, harness_res->reason);
-         skip++;
-      } else {
+      if (piglit) {
+         if (r == HARNESS_SKIP)
+            printf("# SKIP: %s\n", harness_res->reason);
+         else if (r == HARNESS_WARN)
+            printf("# WARN: %s\n", harness_res->warn_reason);
+         printf("# %s: %.2f s\n", name, harness_now() - t0);
+         printf("PIGLIT: {\"subtest\": {\"%s\": \"%s\"}}\n", name,
+                harness_piglit_names[r]);
+         /* As piglit counts them: a warn passes here, its expect decides. */
+         if (r == HARNESS_SKIP) {
+            skip++;
+         } else if (r == HARNESS_PASS || r == HARNESS_WARN) {
+            pass++;
+            if (overall == HARNESS_SKIP)
+               overall = HARNESS_PASS;
+            if (r == HARNESS_WARN && overall == HARNESS_PASS)
+               overall = HARNESS_WARN;
+         } else {
+            fail++;
+            overall = HARNESS_FAIL;
+         }
+      } else if (r == HARNESS_PASS) {
          printf("ok %u %s\n", idx, name);
          pass++;
+      } else if (r == HARNESS_SKIP) {
+         printf("ok %u %s # SKIP %s\n", idx, name, harness_res->reason);
+         skip++;
+      } else if (r == HARNESS_WARN) {
+         /* No expect file here: a warn is not a pass. */
+         printf("not ok %u %s # WARN %s\n", idx, name,
+                harness_res->warn_reason);
+         fail++;
+      } else if (r == HARNESS_TIMEOUT) {
+         printf("not ok %u %s # TIMEOUT %u s\n", idx, name,
+                harness_timeout_s(t));
+         fail++;
+      } else {
+         printf("not ok %u %s\n", idx, name);
+         fail++;
       }
       fflush(stdout);
    }
-   printf("# %u passed, %u failed, %u skipped\n", pass, fail, skip);
+   if (piglit) {
+      printf("PIGLIT: {\"result\": \"%s\"}\n", harness_piglit_names[overall]);
+      printf("%u passed, %u failed, %u skipped\n", pass, fail, skip);
+   } else {
+      printf("# %u passed, %u failed, %u skipped\n", pass, fail, skip);
+   }
    munmap(harness_res, sizeof(*harness_res));
    return fail ? 1 : 0;
 }

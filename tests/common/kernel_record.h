@@ -81,4 +81,17 @@ kr_worst(enum piglit_result a, enum piglit_result b)
    return PIGLIT_PASS;
 }
 
+/*
+ * The same check inside a test on the shared harness (harness.h): a
+ * changed value is a failure, a kernel without a record a warning.
+ */
+#define KR_EXPECT(what, table, observed)                               \
+   do {                                                                \
+      enum piglit_result _kr = kr_recorded((what), (table), (observed)); \
+      if (_kr == PIGLIT_FAIL)                                          \
+         MARK_FAIL("%s changed on this kernel", (what));               \
+      else if (_kr == PIGLIT_WARN)                                     \
+         MARK_WARN("%s: no record for this kernel", (what));           \
+   } while (0)
+
 #endif

@@ -117,7 +117,9 @@ def vm_commands():
         module = _vsvm_module(kernel)
         for family, exe in exes:
             argv = [run, '--kernel', kernel, '--build', build_vm(),
-                    '--timeout', str(VM_TIMEOUT - 60)]
+                    '--timeout', str(VM_TIMEOUT - 60),
+                    '--env', 'NVSVM_HARNESS_FORMAT=piglit',
+                    '--env', 'NVSVM_HARNESS_TIMEOUT_SCALE=2']
             if family == 'vsvm' and module:
                 argv += ['--module', module]
             yield ('nvsvm@vm-%s@%s@%s' % (label, family,

@@ -3,6 +3,8 @@
 """The harness's own test: run harness_cases and compare every KTAP result
 line, and the order of setup/body/teardown logs, with what
 tests/common/harness.h promises. TAP on stdout."""
+import json
+import os
 import re
 import subprocess
 import sys
@@ -17,6 +19,11 @@ EXPECT = {
     'crash_fails_alone': 'not ok',
     'hang_is_killed_at_its_timeout': 'not ok # TIMEOUT 1 s',
     'assert_in_a_helper_ends_the_test': 'not ok',
+    'warns_naming_what_it_could_not_show':
+        'not ok # WARN no value recorded for kernel 9.9',
+    'warn_then_fail_is_a_failure': 'not ok',
+    'deferred_releases_run_last_first_after_an_assert': 'not ok',
+    'guards_run_on_assert_while_the_stack_lives': 'not ok',
     'fx.one.sees_its_variant': 'ok',
     'fx.two.sees_its_variant': 'ok',
     'fx.setup_skips.sees_its_variant': 'ok # SKIP variant 3 has no device',
@@ -27,7 +34,26 @@ EXPECT = {
         'ok # SKIP variant 3 has no device',
     'fx.setup_fails.assert_fails_then_teardown_runs': 'not ok',
     'keeps_its_own_name': 'ok',
+    'deferred_releases_run_before_teardown': 'ok',
 }
+
+# The same cases in piglit's format (NVSVM_HARNESS_FORMAT=piglit): the
+# KTAP verdict of each decides its piglit outcome.
+PIGLIT_OUTCOME = {
+    'hang_is_killed_at_its_timeout': 'timeout',
+    'warns_naming_what_it_could_not_show': 'warn',
+    'warn_then_fail_is_a_failure': 'fail',
+}
+
+
+def piglit_outcome(name, ktap):
+    if name in PIGLIT_OUTCOME:
+        return PIGLIT_OUTCOME[name]
+    if ktap.startswith('ok # SKIP'):
+        return 'skip'
+    if ktap == 'ok':
+        return 'pass'
+    return ('fail', 'crash')
 
 # Per test, the diagnostic lines it must print (in this order) and the
 # ones it must not.
@@ -50,7 +76,61 @@ LOGS = {
           'teardown 2 set_up 1'], []),
     'keeps_its_own_name':
         (['plain setup', 'plain body', 'plain teardown 7'], []),
+    'warns_naming_what_it_could_not_show':
+        (['warn: no value recorded for kernel 9.9',
+          'reached after a warn'], []),
+    'deferred_releases_run_last_first_after_an_assert':
+        (['0 is false', 'released second 2', 'released first 1'],
+         ['not reached']),
+    'guards_run_on_assert_while_the_stack_lives':
+        (['0 is false', 'released on the stack 4'], ['dropped']),
+    'deferred_releases_run_before_teardown':
+        (['plain setup', 'plain body', "released body's 3",
+          'plain teardown 7'], []),
 }
+
+
+def piglit_checks(exe, ktap):
+    env = dict(os.environ, NVSVM_HARNESS_FORMAT='piglit')
+    out = subprocess.run([exe], capture_output=True, text=True, timeout=60,
+                         env=env)
+    lines = out.stdout.splitlines()
+    pl = [json.loads(x[len('PIGLIT: '):]) for x in lines
+          if x.startswith('PIGLIT: ')]
+    checks = []
+    names = list(EXPECT)
+    checks.append(('piglit: enumerates every test first, in order',
+                   pl and pl[0] == {'enumerate subtests': names},
+                   f'got {pl[:1]}'))
+    got = {k: v for o in pl if 'subtest' in o for k, v in o['subtest'].items()}
+    for name in names:
+        want = piglit_outcome(name, ktap.get(name) or '')
+        ok = (got.get(name) in want if isinstance(want, tuple)
+              else got.get(name) == want)
+        checks.append((f'piglit: {name} reports {want}', ok,
+                       f'got {got.get(name)!r}'))
+    checks.append(('piglit: names the reasons of a skip and a warn',
+                   '# SKIP: no /dev/hmm_dmirror0: the HMM test device is '
+                   'not loaded' in lines and
+                   '# WARN: no value recorded for kernel 9.9' in lines,
+                   'no "# SKIP: ..." or "# WARN: ..." line'))
+    checks.append(('piglit: overall fail, closing line, exit 1',
+                   pl[-1:] == [{'result': 'fail'}] and
+                   lines[-1] == '6 passed, 13 failed, 3 skipped' and
+                   out.returncode == 1,
+                   f'got {pl[-1:]} {lines[-1:]} exit {out.returncode}'))
+    one = subprocess.run([exe, '-subtest', 'warns_naming_what_it_could_not_show'],
+                         capture_output=True, text=True, timeout=60, env=env)
+    ol = one.stdout.splitlines()
+    checks.append(('piglit: -subtest NAME runs that one alone, a warn exits 0',
+                   'PIGLIT: {"subtest": {"warns_naming_what_it_could_not_'
+                   'show": "warn"}}' in ol and
+                   sum(x.startswith('PIGLIT: {"subtest"') for x in ol) == 1
+                   and 'PIGLIT: {"result": "warn"}' in ol and
+                   ol[-1] == '1 passed, 0 failed, 0 skipped' and
+                   one.returncode == 0,
+                   f'got {ol[-4:]} exit {one.returncode}'))
+    return checks
 
 
 def main():
@@ -93,8 +173,9 @@ def main():
                 ok, why = False, f'{m!r} printed: {log}'
         checks.append((f'{name}: logs in order', ok, why))
     checks.append(('summary line counts every result',
-                   '# 4 passed, 10 failed, 3 skipped' in lines,
+                   '# 5 passed, 14 failed, 3 skipped' in lines,
                    f'got {lines[-1:]}'))
+    checks.extend(piglit_checks(exe, results))
     print('TAP version 13')
     print(f'1..{len(checks)}')
     failed = 0

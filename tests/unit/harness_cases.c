@@ -62,6 +62,42 @@ TEST(assert_in_a_helper_ends_the_test)
    TH_LOG("not reached after a helper's ASSERT");
 }
 
+TEST(warns_naming_what_it_could_not_show)
+{
+   MARK_WARN("no value recorded for kernel %s", "9.9");
+   TH_LOG("reached after a warn");
+}
+
+TEST(warn_then_fail_is_a_failure)
+{
+   MARK_WARN("no value recorded");
+   ASSERT_TRUE(0);
+}
+
+static void
+log_release(void *p, uintptr_t n)
+{
+   TH_LOG("released %s %u", (const char *)p, (unsigned)n);
+}
+
+TEST(deferred_releases_run_last_first_after_an_assert)
+{
+   HARNESS_DEFER(log_release, "first", 1);
+   HARNESS_DEFER(log_release, "second", 2);
+   ASSERT_TRUE(0);
+   TH_LOG("not reached after a failed ASSERT");
+}
+
+TEST(guards_run_on_assert_while_the_stack_lives)
+{
+   char mine[] = "on the stack";
+
+   harness_guard(log_release, mine, 4);
+   harness_guard(log_release, "dropped", 5);
+   harness_unguard("dropped");
+   ASSERT_TRUE(0);
+}
+
 FIXTURE(fx)
 {
    int value;
@@ -127,6 +163,12 @@ FIXTURE_TEARDOWN(plain)
 TEST_F(plain, keeps_its_own_name)
 {
    ASSERT_EQ(self->value, 7);
+   TH_LOG("plain body");
+}
+
+TEST_F(plain, deferred_releases_run_before_teardown)
+{
+   HARNESS_DEFER(log_release, "body's", 3);
    TH_LOG("plain body");
 }
 

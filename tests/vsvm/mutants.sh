@@ -21,6 +21,9 @@ per=${NVSVM_TEST_TIMEOUT:-120}
 window=${NVSVM_MUTANTS_WINDOW_NS:-20000}
 vt=$build/tests/vsvm
 status=0
+# The scenarios' harness prints piglit's lines, read below.
+export NVSVM_HARNESS_FORMAT=piglit
+export NVSVM_HARNESS_TIMEOUT_SCALE=${NVSVM_HARNESS_TIMEOUT_SCALE:-2}
 table=/tmp/mutants.table
 : >"$table"
 

@@ -114,20 +114,16 @@ race_run(struct race *r)
  * must equal the adds made to it, and the page must have moved between
  * CPU and device more than once.
  */
-static enum piglit_result
-concurrent_atomics_on_one_page_are_exact(void *ctx)
+TEST_F(vsvm, concurrent_atomics_on_one_page_are_exact)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    uint64_t *page = NULL;
    struct race r;
    uint64_t device_ops = 0, total;
 
-   (void)ctx;
    memset(&r, 0, sizeof(r));
-   VT_OPEN(&dev, true);
    page = vt_map(1);
-   PG_ASSERT(page);
+   ASSERT_TRUE(page);
 
    r.dev = dev;
    r.lane_words = page;
@@ -140,15 +136,15 @@ concurrent_atomics_on_one_page_are_exact(void *ctx)
       r.cpu[t].min_ops = (TOTAL_OPS_MIN - LANES * r.iterations) /
                          CPU_THREADS + 1;
    }
-   PG_OK(race_run(&r));
+   ASSERT_OK(race_run(&r));
    vt_report_exec("one page", &r.exec, r.ret);
-   PG_OK(r.ret);
+   ASSERT_OK(r.ret);
    for (unsigned t = 0; t < CPU_THREADS; t++)
-      PG_ASSERT(!r.cpu[t].timed_out);
+      ASSERT_TRUE(!r.cpu[t].timed_out);
 
    for (unsigned l = 0; l < LANES; l++) {
-      PG_ASSERT_EQ(r.results[l].status, 0);
-      PG_ASSERT_EQ(r.results[l].ops, r.iterations);
+      ASSERT_EQ(r.results[l].status, 0);
+      ASSERT_EQ(r.results[l].ops, r.iterations);
       device_ops += r.results[l].ops;
    }
    for (unsigned i = 0; i < LANES; i++) {
@@ -157,26 +153,20 @@ concurrent_atomics_on_one_page_are_exact(void *ctx)
       for (unsigned t = 0; t < CPU_THREADS; t++)
          want += r.cpu[t].adds[i];
       if (page[i * 8] != want)
-         PG_FAIL("counter %u = %" PRIu64 ", adds made %" PRIu64
-                 ": %" PRId64 " lost", i, page[i * 8], want,
-                 (int64_t)(want - page[i * 8]));
+         FAIL("counter %u = %" PRIu64 ", adds made %" PRIu64
+              ": %" PRId64 " lost", i, page[i * 8], want,
+              (int64_t)(want - page[i * 8]));
    }
    total = device_ops + r.cpu_ops;
-   piglit_note("adds: device %" PRIu64 " + cpu %" PRIu64 " = %" PRIu64
-               ", all counted, 0 lost; conversions %" PRIu64
-               " (%.0f/s)", device_ops, r.cpu_ops, total,
-               r.exec.delta.conversions,
-               r.exec.delta.conversions / (r.exec.elapsed_ns / 1e9));
-   PG_ASSERT_GE(total, TOTAL_OPS_MIN);
-   PG_ASSERT_EQ(r.exec.delta.kills, 0);
+   TH_LOG("adds: device %" PRIu64 " + cpu %" PRIu64 " = %" PRIu64
+          ", all counted, 0 lost; conversions %" PRIu64
+          " (%.0f/s)", device_ops, r.cpu_ops, total,
+          r.exec.delta.conversions,
+          r.exec.delta.conversions / (r.exec.elapsed_ns / 1e9));
+   ASSERT_GE(total, TOTAL_OPS_MIN);
+   ASSERT_EQ(r.exec.delta.kills, 0);
    /* More than the first conversion: the CPU really took it back. */
-   PG_ASSERT_GT(r.exec.delta.conversions, 1);
-   res = PIGLIT_PASS;
-out:
-   if (page)
-      munmap(page, VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+   ASSERT_GT(r.exec.delta.conversions, 1);
 }
 
 /*
@@ -184,22 +174,18 @@ out:
  * has its own), once all on one page, once each on its own page. Sharing
  * a page makes them ping-pong; isolated, each device page converts once.
  */
-static enum piglit_result
-isolated_counters_convert_once_per_page(void *ctx)
+TEST_F(vsvm, isolated_counters_convert_once_per_page)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    const unsigned nwords = LANES + CPU_THREADS;
    uint64_t *mem = NULL;
    struct race shared, isolated;
    uint64_t conv_shared, conv_isolated;
 
-   (void)ctx;
    memset(&shared, 0, sizeof(shared));
    memset(&isolated, 0, sizeof(isolated));
-   VT_OPEN(&dev, true);
    mem = vt_map(1 + nwords);
-   PG_ASSERT(mem);
+   ASSERT_TRUE(mem);
 
    /* Shared: word k at byte 64 * k of page 0. */
    shared.dev = dev;
@@ -211,9 +197,9 @@ isolated_counters_convert_once_per_page(void *ctx)
       shared.cpu[t].words[0] = &mem[(LANES + t) * 8];
       shared.cpu[t].min_ops = 1;
    }
-   PG_OK(race_run(&shared));
+   ASSERT_OK(race_run(&shared));
    vt_report_exec("shared page", &shared.exec, shared.ret);
-   PG_OK(shared.ret);
+   ASSERT_OK(shared.ret);
 
    /* Isolated: word k alone on page 1 + k. */
    isolated = shared;
@@ -225,38 +211,32 @@ isolated_counters_convert_once_per_page(void *ctx)
       isolated.cpu[t].adds[0] = 0;
       isolated.cpu[t].timed_out = false;
    }
-   PG_OK(race_run(&isolated));
+   ASSERT_OK(race_run(&isolated));
    vt_report_exec("own pages", &isolated.exec, isolated.ret);
-   PG_OK(isolated.ret);
+   ASSERT_OK(isolated.ret);
 
    for (unsigned l = 0; l < LANES; l++) {
-      PG_ASSERT_EQ(mem[l * 8], shared.iterations);
-      PG_ASSERT_EQ(mem[(1 + l) * (VT_PAGE / 8)], isolated.iterations);
+      ASSERT_EQ(mem[l * 8], shared.iterations);
+      ASSERT_EQ(mem[(1 + l) * (VT_PAGE / 8)], isolated.iterations);
    }
    for (unsigned t = 0; t < CPU_THREADS; t++) {
-      PG_ASSERT(!shared.cpu[t].timed_out && !isolated.cpu[t].timed_out);
-      PG_ASSERT_EQ(mem[(LANES + t) * 8], shared.cpu[t].adds[0]);
-      PG_ASSERT_EQ(mem[(1 + LANES + t) * (VT_PAGE / 8)],
-                   isolated.cpu[t].adds[0]);
+      ASSERT_TRUE(!shared.cpu[t].timed_out && !isolated.cpu[t].timed_out);
+      ASSERT_EQ(mem[(LANES + t) * 8], shared.cpu[t].adds[0]);
+      ASSERT_EQ(mem[(1 + LANES + t) * (VT_PAGE / 8)],
+                isolated.cpu[t].adds[0]);
    }
 
    conv_shared = shared.exec.delta.conversions;
    conv_isolated = isolated.exec.delta.conversions;
-   piglit_note("conversions: shared page %" PRIu64 ", own pages %" PRIu64
-               " (ratio %.1f); device time %.1f ms vs %.1f ms",
-               conv_shared, conv_isolated,
-               conv_isolated ? (double)conv_shared / conv_isolated : 0.0,
-               shared.exec.elapsed_ns / 1e6,
-               isolated.exec.elapsed_ns / 1e6);
+   TH_LOG("conversions: shared page %" PRIu64 ", own pages %" PRIu64
+          " (ratio %.1f); device time %.1f ms vs %.1f ms",
+          conv_shared, conv_isolated,
+          conv_isolated ? (double)conv_shared / conv_isolated : 0.0,
+          shared.exec.elapsed_ns / 1e6,
+          isolated.exec.elapsed_ns / 1e6);
    /* Nobody else touches a lane's own page after its first conversion. */
-   PG_ASSERT_EQ(conv_isolated, LANES);
-   PG_ASSERT_GT(conv_shared, conv_isolated);
-   res = PIGLIT_PASS;
-out:
-   if (mem)
-      munmap(mem, (1 + nwords) * VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+   ASSERT_EQ(conv_isolated, LANES);
+   ASSERT_GT(conv_shared, conv_isolated);
 }
 
 static int
@@ -287,21 +267,17 @@ cmp_dbl(const void *a, const void *b)
  * packed converts depends on how the host schedules the CPU threads: that
  * is a figure to print, not a rule (a starved host can make them equal).
  */
-static enum piglit_result
-packed_vs_placed_free_running_contention(void *ctx)
+TEST_F(vsvm, packed_vs_placed_free_running_contention)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    const unsigned nwords = LANES + CPU_THREADS;
    uint64_t *mem = NULL;
    uint64_t conv[2][BENCH_RUNS];
    double ops_s[2][BENCH_RUNS], cpu_s[2][BENCH_RUNS];
    static const char *const kind[2] = { "packed", "placed" };
 
-   (void)ctx;
-   VT_OPEN(&dev, true);
    mem = vt_map(1 + nwords);
-   PG_ASSERT(mem);
+   ASSERT_TRUE(mem);
 
    for (unsigned run = 0; run < BENCH_RUNS; run++) {
       for (unsigned k = 0; k < 2; k++) {
@@ -322,17 +298,17 @@ packed_vs_placed_free_running_contention(void *ctx)
             r.cpu[t].words[0] = &lane0[(LANES + t) * stride_w];
             r.cpu[t].min_ops = 1;
          }
-         PG_OK(race_run(&r));
-         PG_OK(r.ret);
+         ASSERT_OK(race_run(&r));
+         ASSERT_OK(r.ret);
          for (unsigned l = 0; l < LANES; l++) {
-            PG_ASSERT_EQ(r.results[l].ops, r.iterations);
-            PG_ASSERT_EQ(lane0[l * stride_w] - before[l], r.iterations);
+            ASSERT_EQ(r.results[l].ops, r.iterations);
+            ASSERT_EQ(lane0[l * stride_w] - before[l], r.iterations);
             dev_ops += r.results[l].ops;
          }
          for (unsigned t = 0; t < CPU_THREADS; t++) {
-            PG_ASSERT(!r.cpu[t].timed_out);
-            PG_ASSERT_EQ(lane0[(LANES + t) * stride_w] - before[LANES + t],
-                         r.cpu[t].adds[0]);
+            ASSERT_TRUE(!r.cpu[t].timed_out);
+            ASSERT_EQ(lane0[(LANES + t) * stride_w] - before[LANES + t],
+                      r.cpu[t].adds[0]);
             cpu_ops += r.cpu[t].adds[0];
          }
          conv[k][run] = r.exec.delta.conversions;
@@ -340,43 +316,23 @@ packed_vs_placed_free_running_contention(void *ctx)
          cpu_s[k][run] = cpu_ops / (r.exec.elapsed_ns / 1e9);
       }
       if (conv[1][run] != LANES)
-         PG_FAIL("run %u: placed converted %" PRIu64 " times for %u "
-                 "lane pages (packed %" PRIu64 ")", run, conv[1][run],
-                 LANES, conv[0][run]);
+         FAIL("run %u: placed converted %" PRIu64 " times for %u "
+              "lane pages (packed %" PRIu64 ")", run, conv[1][run],
+              LANES, conv[0][run]);
    }
    for (unsigned k = 0; k < 2; k++) {
       qsort(conv[k], BENCH_RUNS, sizeof(conv[k][0]), cmp_u64);
       qsort(ops_s[k], BENCH_RUNS, sizeof(ops_s[k][0]), cmp_dbl);
       qsort(cpu_s[k], BENCH_RUNS, sizeof(cpu_s[k][0]), cmp_dbl);
-      piglit_note("bench free-running %s: conversions median %" PRIu64
-                  " (min %" PRIu64 ", max %" PRIu64 "); device adds/s "
-                  "median %.0f (min %.0f, max %.0f); cpu adds/s median "
-                  "%.0f; %u runs, totals exact", kind[k],
-                  conv[k][BENCH_RUNS / 2], conv[k][0],
-                  conv[k][BENCH_RUNS - 1], ops_s[k][BENCH_RUNS / 2],
-                  ops_s[k][0], ops_s[k][BENCH_RUNS - 1],
-                  cpu_s[k][BENCH_RUNS / 2], BENCH_RUNS);
+      TH_LOG("bench free-running %s: conversions median %" PRIu64
+             " (min %" PRIu64 ", max %" PRIu64 "); device adds/s "
+             "median %.0f (min %.0f, max %.0f); cpu adds/s median "
+             "%.0f; %u runs, totals exact", kind[k],
+             conv[k][BENCH_RUNS / 2], conv[k][0],
+             conv[k][BENCH_RUNS - 1], ops_s[k][BENCH_RUNS / 2],
+             ops_s[k][0], ops_s[k][BENCH_RUNS - 1],
+             cpu_s[k][BENCH_RUNS / 2], BENCH_RUNS);
    }
-   res = PIGLIT_PASS;
-out:
-   if (mem)
-      munmap(mem, (1 + nwords) * VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
 }
 
-int
-main(int argc, char **argv)
-{
-   static const struct piglit_subtest tests[] = {
-      { "concurrent_atomics_on_one_page_are_exact",
-        concurrent_atomics_on_one_page_are_exact },
-      { "isolated_counters_convert_once_per_page",
-        isolated_counters_convert_once_per_page },
-      { "packed_vs_placed_free_running_contention",
-        packed_vs_placed_free_running_contention },
-   };
-
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]),
-                              NULL, argc, argv);
-}
+TEST_HARNESS_MAIN

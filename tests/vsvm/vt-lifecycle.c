@@ -71,28 +71,22 @@ reap(pid_t pid, double limit_s)
  * Children fork off and write their copy of the page while lanes and
  * the parent keep adding to it: the parent's count stays exact.
  */
-static enum piglit_result
-fork_while_device_adds_keeps_parent_exact(void *ctx)
+TEST_F(vsvm, fork_while_device_adds_keeps_parent_exact)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    uint64_t *page = NULL, cpu_adds = 0, dev_ops = 0;
    struct nvsvm_lane_result r[2];
    struct nvsvm_exec_op op;
    struct nvsvm_exec e;
    struct vt_async_exec run;
-   bool running = false;
    unsigned forks = 0, fork_failed = 0;
    int ret;
 
-   (void)ctx;
-   VT_OPEN(&dev, true);
    page = vt_map(1);
-   PG_ASSERT(page);
+   ASSERT_TRUE(page);
    long_adds(&e, &op, r, 2, page);
    e.iterations = 20000;
-   PG_OK(vt_exec_start(&run, dev, &e));
-   running = true;
+   ASSERT_OK(vt_exec_start(&run, dev, &e));
 
    while (!vt_exec_done(&run)) {
       pid_t pid;
@@ -115,36 +109,27 @@ fork_while_device_adds_keeps_parent_exact(void *ctx)
          fork_failed++;
       }
       if (pid < 0)
-         PG_FAIL("fork: %s (%u ENOMEM before)", strerror(errno),
-                 fork_failed);
+         FAIL("fork: %s (%u ENOMEM before)", strerror(errno),
+              fork_failed);
       if (pid == 0) {
          /* The child's copy: its own page now, touched and dropped. */
          page[0] += 1000000;
          _exit(page[1] == 0 ? 0 : 1);
       }
-      PG_ASSERT_EQ(reap(pid, WAIT_S), 0);
+      ASSERT_EQ(reap(pid, WAIT_S), 0);
       forks++;
    }
    ret = vt_exec_join(&run);
-   running = false;
    vt_report_exec("fork", &e, ret);
-   PG_OK(ret);
+   ASSERT_OK(ret);
    for (unsigned l = 0; l < 2; l++)
       dev_ops += r[l].ops;
-   piglit_note("%u forks during the run (%u fork attempts failed with "
-               "ENOMEM); device %" PRIu64 " + cpu %" PRIu64 " adds, counter %"
-               PRIu64, forks, fork_failed, dev_ops, cpu_adds, page[0]);
-   PG_ASSERT_GT(forks, 0);
-   PG_ASSERT_EQ(dev_ops, 2 * e.iterations);
-   PG_ASSERT_EQ(page[0], dev_ops + cpu_adds);
-   res = PIGLIT_PASS;
-out:
-   if (running)
-      vt_exec_join(&run);
-   if (page)
-      munmap(page, VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+   TH_LOG("%u forks during the run (%u fork attempts failed with "
+          "ENOMEM); device %" PRIu64 " + cpu %" PRIu64 " adds, counter %"
+          PRIu64, forks, fork_failed, dev_ops, cpu_adds, page[0]);
+   ASSERT_GT(forks, 0);
+   ASSERT_EQ(dev_ops, 2 * e.iterations);
+   ASSERT_EQ(page[0], dev_ops + cpu_adds);
 }
 
 /*
@@ -152,54 +137,39 @@ out:
  * no writable mapping and the channel dies (-EFAULT). Every add it made
  * is in memory; after PROT_WRITE comes back a new EXEC works.
  */
-static enum piglit_result
-mprotect_read_only_kills_channel_and_count_is_exact(void *ctx)
+TEST_F(vsvm, mprotect_read_only_kills_channel_and_count_is_exact)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    uint64_t *page = NULL;
    struct nvsvm_lane_result r;
    struct nvsvm_exec_op op;
    struct nvsvm_exec e;
    struct vt_async_exec run;
-   bool running = false;
    uint64_t killed_after;
    int ret;
 
-   (void)ctx;
-   VT_OPEN(&dev, true);
    page = vt_map(1);
-   PG_ASSERT(page);
+   ASSERT_TRUE(page);
    long_adds(&e, &op, &r, 1, page);
-   PG_OK(vt_exec_start(&run, dev, &e));
-   running = true;
-   PG_ASSERT(wait_progress(page, 1000, &run));
-   PG_ASSERT_EQ(mprotect(page, VT_PAGE, PROT_READ), 0);
+   ASSERT_OK(vt_exec_start(&run, dev, &e));
+   ASSERT_TRUE(wait_progress(page, 1000, &run));
+   ASSERT_EQ(mprotect(page, VT_PAGE, PROT_READ), 0);
    ret = vt_exec_join(&run);
-   running = false;
    vt_report_exec("mprotect", &e, ret);
-   PG_ASSERT_RET(ret, -EIO);
-   PG_ASSERT_RET(e.fault_status, -EFAULT);
-   PG_ASSERT_EQ(e.fault_addr, (uintptr_t)page);
-   PG_ASSERT_EQ(page[0], r.ops);
+   ASSERT_RET(ret, -EIO);
+   ASSERT_RET(e.fault_status, -EFAULT);
+   ASSERT_EQ(e.fault_addr, (uintptr_t)page);
+   ASSERT_EQ(page[0], r.ops);
    killed_after = r.ops;
 
-   PG_ASSERT_EQ(mprotect(page, VT_PAGE, PROT_READ | PROT_WRITE), 0);
+   ASSERT_EQ(mprotect(page, VT_PAGE, PROT_READ | PROT_WRITE), 0);
    e.iterations = 10;
-   PG_OK(nvsvm_device_exec(dev, &e));
-   PG_ASSERT_EQ(r.ops, 10);
-   PG_ASSERT_EQ(page[0], killed_after + 10);
-   piglit_note("killed after %" PRIu64 " adds, all in memory; after "
-               "PROT_WRITE a new channel added %" PRIu64, killed_after,
-               r.ops);
-   res = PIGLIT_PASS;
-out:
-   if (running)
-      vt_exec_join(&run);
-   if (page)
-      munmap(page, VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+   ASSERT_OK(nvsvm_device_exec(dev, &e));
+   ASSERT_EQ(r.ops, 10);
+   ASSERT_EQ(page[0], killed_after + 10);
+   TH_LOG("killed after %" PRIu64 " adds, all in memory; after "
+          "PROT_WRITE a new channel added %" PRIu64, killed_after,
+          r.ops);
 }
 
 /*
@@ -209,101 +179,45 @@ out:
  * again before unmapping; an entry that survived the unmap would let the
  * lanes go on adding to a page the process no longer has.
  */
-static enum piglit_result
-munmap_kills_channel_cleanly(void *ctx)
+TEST_F(vsvm, munmap_kills_channel_cleanly)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL, *watch = NULL;
+   struct nvsvm_device *dev = self->dev, *watch;
    struct nvsvm_counters c0, c;
    uint64_t *pages = NULL, seen;
    struct nvsvm_lane_result r[2];
    struct nvsvm_exec_op op;
    struct nvsvm_exec e;
    struct vt_async_exec run;
-   bool running = false;
    double deadline;
    int ret;
 
-   (void)ctx;
-   VT_OPEN(&watch, false);
-   VT_OPEN(&dev, true);
+   watch = vt_open_more(&self->held, false);
    pages = vt_map(2);
-   PG_ASSERT(pages);
+   ASSERT_TRUE(pages);
    long_adds(&e, &op, r, 2, pages);
-   PG_OK(vt_exec_start(&run, dev, &e));
-   running = true;
-   PG_ASSERT(wait_progress(pages, 1000, &run));
-   PG_OK(nvsvm_device_counters(watch, false, NULL, &c0));
+   ASSERT_OK(vt_exec_start(&run, dev, &e));
+   ASSERT_TRUE(wait_progress(pages, 1000, &run));
+   ASSERT_OK(nvsvm_device_counters(watch, false, NULL, &c0));
    seen = pages[0];
    /* That read took the page back: wait until the device has it again. */
    deadline = vt_now() + WAIT_S;
    do {
       if (vt_exec_done(&run) || vt_now() > deadline)
-         PG_FAIL("the device never converted the page back");
+         FAIL("the device never converted the page back");
       usleep(1000);
-      PG_OK(nvsvm_device_counters(watch, false, NULL, &c));
+      ASSERT_OK(nvsvm_device_counters(watch, false, NULL, &c));
    } while (c.conversions == c0.conversions);
    usleep(20000);   /* its entry installed, lanes adding through it */
-   PG_ASSERT_EQ(munmap(pages, VT_PAGE), 0);
+   ASSERT_EQ(munmap(pages, VT_PAGE), 0);
    ret = vt_exec_join(&run);
-   running = false;
    vt_report_exec("munmap", &e, ret);
-   PG_ASSERT_RET(ret, -EIO);
-   PG_ASSERT_RET(e.fault_status, -EFAULT);
-   PG_ASSERT_GE(r[0].ops + r[1].ops, seen);
+   ASSERT_RET(ret, -EIO);
+   ASSERT_RET(e.fault_status, -EFAULT);
+   ASSERT_GE(r[0].ops + r[1].ops, seen);
    /* The neighbour page is untouched and still ours. */
-   PG_ASSERT_EQ(pages[VT_PAGE / 8], 0);
-   piglit_note("channel died after %" PRIu64 " adds; the process goes on",
-               r[0].ops + r[1].ops);
-   res = PIGLIT_PASS;
-out:
-   if (running)
-      vt_exec_join(&run);
-   if (pages)
-      munmap(pages, 2 * VT_PAGE);
-   nvsvm_device_close(dev);
-   nvsvm_device_close(watch);
-   return res;
-}
-
-/*
- * Closing the device with pages still in device memory: they stay the
- * process's memory, and the CPU faults them back intact afterwards.
- */
-static enum piglit_result
-close_with_pages_in_device_memory_keeps_data(void *ctx)
-{
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL, *watch = NULL;
-   struct nvsvm_counters d0, d1;
-   const unsigned n = 8;
-   uint64_t *buf = NULL;
-
-   (void)ctx;
-   VT_OPEN(&watch, false);
-   VT_OPEN(&dev, true);
-   buf = vt_map(n);
-   PG_ASSERT(buf);
-   for (unsigned i = 0; i < n * VT_PAGE / 8; i++)
-      buf[i] = ~(uint64_t)i;
-   PG_OK(nvsvm_migrate_to_device(dev, buf, n * VT_PAGE, NULL));
-   nvsvm_device_close(dev);
-   dev = NULL;
-
-   PG_OK(nvsvm_device_counters(watch, false, NULL, &d0));
-   for (unsigned i = 0; i < n * VT_PAGE / 8; i++) {
-      if (buf[i] != ~(uint64_t)i)
-         PG_FAIL("word %u: 0x%" PRIx64 " after close", i, buf[i]);
-   }
-   PG_OK(nvsvm_device_counters(watch, false, NULL, &d1));
-   PG_ASSERT_EQ(d1.migrate_to_ram - d0.migrate_to_ram, n);
-   res = PIGLIT_PASS;
-out:
-   if (buf)
-      munmap(buf, n * VT_PAGE);
-   nvsvm_device_close(dev);
-   nvsvm_device_close(watch);
-   return res;
+   ASSERT_EQ(pages[VT_PAGE / 8], 0);
+   TH_LOG("channel died after %" PRIu64 " adds; the process goes on",
+          r[0].ops + r[1].ops);
 }
 
 /*
@@ -314,73 +228,83 @@ out:
  * skipped the check would map a read-only page for atomics and keep
  * adding to it.
  */
-static enum piglit_result
-mprotect_during_atomic_fault_is_seen(void *ctx)
+TEST_F(vsvm, mprotect_during_atomic_fault_is_seen)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL, *watch = NULL;
+   struct nvsvm_device *dev = self->dev, *watch;
    struct nvsvm_counters d0, d;
    uint64_t *page = NULL;
    struct nvsvm_lane_result r;
    struct nvsvm_exec_op op;
    struct nvsvm_exec e;
    struct vt_async_exec run;
-   bool running = false, delayed = false;
-   unsigned long old_delay = 0;
    double deadline;
    int ret;
 
-   (void)ctx;
-   VT_OPEN(&watch, false);
-   VT_OPEN(&dev, true);
-   ret = vt_knob_get("fault_delay_us", &old_delay);
+   watch = vt_open_more(&self->held, false);
+   ret = vt_knob_get("fault_delay_us", &(unsigned long){ 0 });
    if (ret)
-      PG_SKIP("vsvm has no fault_delay_us parameter (%s)", strerror(-ret));
-   ret = vt_knob_set("fault_delay_us", 200000);
+      SKIP("vsvm has no fault_delay_us parameter (%s)", strerror(-ret));
+   /* The teardown puts the old delay back. */
+   ret = vt_knob_override(&self->held, "fault_delay_us", 200000);
    if (ret)
-      PG_SKIP("cannot set " VT_KNOB_DIR "fault_delay_us: %s (needs root)",
-              strerror(-ret));
-   delayed = true;
+      SKIP("cannot set " VT_KNOB_DIR "fault_delay_us: %s (needs root)",
+           strerror(-ret));
    page = vt_map(1);
-   PG_ASSERT(page);
+   ASSERT_TRUE(page);
    long_adds(&e, &op, &r, 1, page);
    e.iterations = 2000;
-   PG_OK(nvsvm_device_counters(watch, false, NULL, &d0));
-   PG_OK(vt_exec_start(&run, dev, &e));
-   running = true;
+   ASSERT_OK(nvsvm_device_counters(watch, false, NULL, &d0));
+   ASSERT_OK(vt_exec_start(&run, dev, &e));
 
    /* The conversion is counted before the delay: now it holds the page. */
    deadline = vt_now() + WAIT_S;
    for (;;) {
-      PG_OK(nvsvm_device_counters(watch, false, NULL, &d));
+      ASSERT_OK(nvsvm_device_counters(watch, false, NULL, &d));
       if (d.conversions > d0.conversions)
          break;
       if (vt_exec_done(&run) || vt_now() > deadline)
-         PG_FAIL("the device's first atomic fault never converted");
+         FAIL("the device's first atomic fault never converted");
       usleep(500);
    }
-   PG_ASSERT_EQ(mprotect(page, VT_PAGE, PROT_READ), 0);
+   ASSERT_EQ(mprotect(page, VT_PAGE, PROT_READ), 0);
    ret = vt_exec_join(&run);
-   running = false;
    vt_report_exec("mprotect in fault", &e, ret);
-   piglit_note("after mprotect: device adds %" PRIu64 ", word %" PRIu64,
-               r.ops, page[0]);
-   PG_ASSERT_RET(ret, -EIO);
-   PG_ASSERT_RET(e.fault_status, -EFAULT);
-   PG_ASSERT_GE(e.delta.notifier_retries, 1);
-   PG_ASSERT_EQ(r.ops, 0);
-   PG_ASSERT_EQ(page[0], 0);
-   res = PIGLIT_PASS;
-out:
-   if (running)
-      vt_exec_join(&run);
-   if (delayed && vt_knob_set("fault_delay_us", old_delay))
-      res = PIGLIT_FAIL;
-   if (page)
-      munmap(page, VT_PAGE);
-   nvsvm_device_close(dev);
-   nvsvm_device_close(watch);
-   return res;
+   TH_LOG("after mprotect: device adds %" PRIu64 ", word %" PRIu64,
+          r.ops, page[0]);
+   ASSERT_RET(ret, -EIO);
+   ASSERT_RET(e.fault_status, -EFAULT);
+   ASSERT_GE(e.delta.notifier_retries, 1);
+   ASSERT_EQ(r.ops, 0);
+   ASSERT_EQ(page[0], 0);
+}
+
+/*
+ * Closing the device with pages still in device memory: they stay the
+ * process's memory, and the CPU faults them back intact afterwards.
+ */
+TEST_F(vsvm, close_with_pages_in_device_memory_keeps_data)
+{
+   struct nvsvm_device *dev = self->dev, *watch;
+   struct nvsvm_counters d0, d1;
+   const unsigned n = 8;
+   uint64_t *buf = NULL;
+
+   watch = vt_open_more(&self->held, false);
+   buf = vt_map(n);
+   ASSERT_TRUE(buf);
+   for (unsigned i = 0; i < n * VT_PAGE / 8; i++)
+      buf[i] = ~(uint64_t)i;
+   ASSERT_OK(nvsvm_migrate_to_device(dev, buf, n * VT_PAGE, NULL));
+   nvsvm_device_close(self->dev);
+   self->dev = NULL;
+
+   ASSERT_OK(nvsvm_device_counters(watch, false, NULL, &d0));
+   for (unsigned i = 0; i < n * VT_PAGE / 8; i++) {
+      if (buf[i] != ~(uint64_t)i)
+         FAIL("word %u: 0x%" PRIx64 " after close", i, buf[i]);
+   }
+   ASSERT_OK(nvsvm_device_counters(watch, false, NULL, &d1));
+   ASSERT_EQ(d1.migrate_to_ram - d0.migrate_to_ram, n);
 }
 
 /* The child: device memory held, lanes running, then exit at once. */
@@ -416,54 +340,31 @@ exiting_child(void)
  * exit completes promptly (the EXEC's wait is killable, lanes stop) and
  * the device memory is freed with the process.
  */
-static enum piglit_result
-process_exit_during_exec_is_prompt_and_clean(void *ctx)
+TEST_F(vsvm_dev, process_exit_during_exec_is_prompt_and_clean)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *watch = NULL;
+   struct nvsvm_device *watch;
    struct nvsvm_counters d0, d1;
    double t0;
    pid_t pid;
    int status;
 
-   (void)ctx;
-   VT_OPEN(&watch, false);
-   PG_OK(nvsvm_device_counters(watch, false, NULL, &d0));
+   watch = self->dev;
+   ASSERT_OK(nvsvm_device_counters(watch, false, NULL, &d0));
    t0 = vt_now();
    pid = fork();
-   PG_ASSERT(pid >= 0);
+   ASSERT_TRUE(pid >= 0);
    if (pid == 0)
       exiting_child();
    status = reap(pid, WAIT_S);
-   PG_OK(nvsvm_device_counters(watch, false, NULL, &d1));
-   piglit_note("child exited %d after %.2f s; device-wide: execs +%" PRIu64
-               ", pages to device memory +%" PRIu64 ", kills +%" PRIu64,
-               status, vt_now() - t0, d1.execs - d0.execs,
-               d1.migrate_to_dev - d0.migrate_to_dev, d1.kills - d0.kills);
-   PG_ASSERT_EQ(status, 0);
-   PG_ASSERT_EQ(d1.migrate_to_dev - d0.migrate_to_dev, 8);
-   PG_ASSERT_EQ(d1.execs - d0.execs, 1);
-   PG_ASSERT_EQ(d1.kills - d0.kills, 0);
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(watch);
-   return res;
+   ASSERT_OK(nvsvm_device_counters(watch, false, NULL, &d1));
+   TH_LOG("child exited %d after %.2f s; device-wide: execs +%" PRIu64
+          ", pages to device memory +%" PRIu64 ", kills +%" PRIu64,
+          status, vt_now() - t0, d1.execs - d0.execs,
+          d1.migrate_to_dev - d0.migrate_to_dev, d1.kills - d0.kills);
+   ASSERT_EQ(status, 0);
+   ASSERT_EQ(d1.migrate_to_dev - d0.migrate_to_dev, 8);
+   ASSERT_EQ(d1.execs - d0.execs, 1);
+   ASSERT_EQ(d1.kills - d0.kills, 0);
 }
 
-int
-main(int argc, char **argv)
-{
-#define T(fn) { #fn, fn }
-   static const struct piglit_subtest tests[] = {
-      T(fork_while_device_adds_keeps_parent_exact),
-      T(mprotect_read_only_kills_channel_and_count_is_exact),
-      T(munmap_kills_channel_cleanly),
-      T(mprotect_during_atomic_fault_is_seen),
-      T(close_with_pages_in_device_memory_keeps_data),
-      T(process_exit_during_exec_is_prompt_and_clean),
-   };
-#undef T
-
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]),
-                              NULL, argc, argv);
-}
+TEST_HARNESS_MAIN

@@ -105,10 +105,10 @@ static void
 note_report(const char *what, const struct nvsvm_atomic_fault_report *r,
             int ret, const void *base)
 {
-   piglit_note("%s: %s; %" PRIu64 " converted, fault_addr base+0x%" PRIx64
-               ", fault_errno %s", what, nvsvm_error_name(ret), r->converted,
-               r->fault_addr - (uintptr_t)base,
-               nvsvm_error_name(r->fault_errno));
+   TH_LOG("%s: %s; %" PRIu64 " converted, fault_addr base+0x%" PRIx64
+          ", fault_errno %s", what, nvsvm_error_name(ret), r->converted,
+          r->fault_addr - (uintptr_t)base,
+          nvsvm_error_name(r->fault_errno));
 }
 
 /* ------------------------------------------------------------ scenarios */
@@ -120,11 +120,9 @@ note_report(const char *what, const struct nvsvm_atomic_fault_report *r,
  * Prefault 64 pages, then two launches of one device atomic per page:
  * neither takes a device fault or a conversion, totals are exact.
  */
-static enum piglit_result
-prefaulted_range_takes_no_device_faults(void *ctx)
+TEST_F(vsvm, prefaulted_range_takes_no_device_faults)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    struct nvsvm_atomic_fault_report rep;
    struct nvsvm_lane_result results[LANES];
    struct nvsvm_counters c;
@@ -132,43 +130,35 @@ prefaulted_range_takes_no_device_faults(void *ctx)
    uint64_t *mem = NULL;
    int ret;
 
-   (void)ctx;
-   VT_OPEN(&dev, true);
    mem = vt_map(NPAGES);
-   PG_ASSERT(mem);
+   ASSERT_TRUE(mem);
 
-   PG_OK(nvsvm_device_counters(dev, true, NULL, NULL));
+   ASSERT_OK(nvsvm_device_counters(dev, true, NULL, NULL));
    ret = nvsvm_atomic_range_fault(dev, mem, NPAGES * VT_PAGE, &rep);
    note_report("prefault", &rep, ret, mem);
-   PG_OK(ret);
-   PG_ASSERT_EQ(rep.converted, NPAGES);
-   PG_ASSERT_EQ(rep.fault_addr, (uintptr_t)mem + NPAGES * VT_PAGE);
-   PG_ASSERT_EQ(rep.fault_errno, 0);
-   PG_OK(nvsvm_device_counters(dev, true, &c, NULL));
-   PG_ASSERT_EQ(c.conversions, NPAGES);
-   PG_ASSERT_EQ(c.faults_atomic, 0);
+   ASSERT_OK(ret);
+   ASSERT_EQ(rep.converted, NPAGES);
+   ASSERT_EQ(rep.fault_addr, (uintptr_t)mem + NPAGES * VT_PAGE);
+   ASSERT_EQ(rep.fault_errno, 0);
+   ASSERT_OK(nvsvm_device_counters(dev, true, &c, NULL));
+   ASSERT_EQ(c.conversions, NPAGES);
+   ASSERT_EQ(c.faults_atomic, 0);
    for (unsigned i = 0; i < NPAGES; i++) {
       if (!page_is_exclusive((char *)mem + i * VT_PAGE))
-         PG_FAIL("page %u is not device-exclusive in pagemap", i);
+         FAIL("page %u is not device-exclusive in pagemap", i);
    }
 
    for (unsigned run = 0; run < 2; run++) {
       ret = add_once_per_page(dev, mem, NPAGES, LANES, &e, results);
       vt_report_exec(run ? "second launch" : "first launch", &e, ret);
-      PG_OK(ret);
-      PG_ASSERT_EQ(e.delta.faults_atomic, 0);
-      PG_ASSERT_EQ(e.delta.conversions, 0);
-      PG_ASSERT_EQ(e.delta.device_ops, NPAGES);
+      ASSERT_OK(ret);
+      ASSERT_EQ(e.delta.faults_atomic, 0);
+      ASSERT_EQ(e.delta.conversions, 0);
+      ASSERT_EQ(e.delta.device_ops, NPAGES);
    }
    /* The CPU reads now (and takes each page back): exact totals. */
    for (unsigned i = 0; i < NPAGES; i++)
-      PG_ASSERT_EQ(mem[i * (VT_PAGE / 8)], 2);
-   res = PIGLIT_PASS;
-out:
-   if (mem)
-      munmap(mem, NPAGES * VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+      ASSERT_EQ(mem[i * (VT_PAGE / 8)], 2);
 }
 
 /*
@@ -176,114 +166,90 @@ out:
  * device-exclusive. The call stops there with its address and errno;
  * pages 0-3 are exclusive, 4-7 are still the CPU's.
  */
-static enum piglit_result
-refused_page_check(int prot, int flags, int want_errno)
+static void
+refused_page_check(struct nvsvm_device *dev, int prot, int flags,
+                   int want_errno)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
    struct nvsvm_atomic_fault_report rep;
    struct nvsvm_counters c;
    char *mem = NULL;
    void *bad;
    int ret;
 
-   VT_OPEN(&dev, true);
    mem = vt_map(8);
-   PG_ASSERT(mem);
+   ASSERT_TRUE(mem);
    bad = mmap(mem + 4 * VT_PAGE, VT_PAGE, prot, flags | MAP_FIXED, -1, 0);
-   PG_ASSERT(bad == mem + 4 * VT_PAGE);
+   ASSERT_TRUE(bad == mem + 4 * VT_PAGE);
    if (prot & PROT_WRITE)
       memset(bad, 0, VT_PAGE);
    else
-      PG_ASSERT_EQ(*(volatile char *)bad, 0);   /* mapped, read-only */
+      ASSERT_EQ(*(volatile char *)bad, 0);   /* mapped, read-only */
 
-   PG_OK(nvsvm_device_counters(dev, true, NULL, NULL));
+   ASSERT_OK(nvsvm_device_counters(dev, true, NULL, NULL));
    ret = nvsvm_atomic_range_fault(dev, mem, 8 * VT_PAGE, &rep);
    note_report("refused page 4", &rep, ret, mem);
-   PG_ASSERT_RET(ret, -NVSVM_E_ATOMIC_FAULT_STOPPED);
-   PG_ASSERT_EQ(rep.converted, 4);
-   PG_ASSERT_EQ(rep.fault_addr, (uintptr_t)bad);
-   PG_ASSERT_RET(rep.fault_errno, want_errno);
-   PG_OK(nvsvm_device_counters(dev, false, &c, NULL));
-   PG_ASSERT_EQ(c.conversions, 4);
+   ASSERT_RET(ret, -NVSVM_E_ATOMIC_FAULT_STOPPED);
+   ASSERT_EQ(rep.converted, 4);
+   ASSERT_EQ(rep.fault_addr, (uintptr_t)bad);
+   ASSERT_RET(rep.fault_errno, want_errno);
+   ASSERT_OK(nvsvm_device_counters(dev, false, &c, NULL));
+   ASSERT_EQ(c.conversions, 4);
    for (unsigned i = 0; i < 8; i++) {
       char *p = mem + i * VT_PAGE;
 
       if (i < 4 && !page_is_exclusive(p))
-         PG_FAIL("page %u before the refused one is not exclusive", i);
+         FAIL("page %u before the refused one is not exclusive", i);
       if (i >= 4 && (page_is_exclusive(p) || !page_is_present(p)))
-         PG_FAIL("page %u at or after the refused one was touched", i);
+         FAIL("page %u at or after the refused one was touched", i);
    }
-   res = PIGLIT_PASS;
-out:
-   if (mem)
-      munmap(mem, 8 * VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
 }
 
-static enum piglit_result
-shared_page_stops_with_eopnotsupp(void *ctx)
+TEST_F(vsvm, shared_page_stops_with_eopnotsupp)
 {
-   (void)ctx;
-   return refused_page_check(PROT_READ | PROT_WRITE,
-                             MAP_SHARED | MAP_ANONYMOUS, -EOPNOTSUPP);
+   refused_page_check(self->dev, PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -EOPNOTSUPP);
 }
 
-static enum piglit_result
-read_only_page_stops_with_efault(void *ctx)
+TEST_F(vsvm, read_only_page_stops_with_efault)
 {
-   (void)ctx;
-   return refused_page_check(PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-                             -EFAULT);
+   refused_page_check(self->dev, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -EFAULT);
 }
 
 /*
  * A CPU write takes a prefaulted page back: the next device atomic
  * faults and converts it again, and both writes count.
  */
-static enum piglit_result
-cpu_touch_revokes_prefault(void *ctx)
+TEST_F(vsvm, cpu_touch_revokes_prefault)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    struct nvsvm_atomic_fault_report rep;
    struct nvsvm_lane_result results[1];
    struct nvsvm_exec e;
    volatile uint64_t *mem = NULL;
    int ret;
 
-   (void)ctx;
-   VT_OPEN(&dev, true);
    mem = vt_map(2);
-   PG_ASSERT(mem);
-   PG_OK(nvsvm_atomic_range_fault(dev, (void *)mem, 2 * VT_PAGE, &rep));
-   PG_ASSERT(page_is_exclusive((void *)mem));
+   ASSERT_TRUE(mem);
+   ASSERT_OK(nvsvm_atomic_range_fault(dev, (void *)mem, 2 * VT_PAGE, &rep));
+   ASSERT_TRUE(page_is_exclusive((void *)mem));
    mem[0] = 40;   /* CPU write: revokes page 0 only */
-   PG_ASSERT(page_is_present((void *)mem));
-   PG_ASSERT(page_is_exclusive((char *)mem + VT_PAGE));
+   ASSERT_TRUE(page_is_present((void *)mem));
+   ASSERT_TRUE(page_is_exclusive((char *)mem + VT_PAGE));
 
    ret = add_once_per_page(dev, (void *)mem, 2, 1, &e, results);
    vt_report_exec("launch after a CPU write", &e, ret);
-   PG_OK(ret);
-   PG_ASSERT_EQ(e.delta.faults_atomic, 1);
-   PG_ASSERT_EQ(e.delta.conversions, 1);
-   PG_ASSERT_EQ(mem[0], 41);
-   PG_ASSERT_EQ(mem[VT_PAGE / 8], 1);
-   res = PIGLIT_PASS;
-out:
-   if (mem)
-      munmap((void *)mem, 2 * VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+   ASSERT_OK(ret);
+   ASSERT_EQ(e.delta.faults_atomic, 1);
+   ASSERT_EQ(e.delta.conversions, 1);
+   ASSERT_EQ(mem[0], 41);
+   ASSERT_EQ(mem[VT_PAGE / 8], 1);
 }
 
 /* Every malformed request is -EINVAL and converts nothing. */
-static enum piglit_result
-malformed_requests_are_einval(void *ctx)
+TEST_F(vsvm_dev, malformed_requests_are_einval)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    struct drm_nouveau_svm_bind b;
    struct nvsvm_counters c;
    char path[64];
@@ -291,24 +257,23 @@ malformed_requests_are_einval(void *ctx)
    int fd = -1, status;
    pid_t pid;
 
-   (void)ctx;
-   VT_OPEN(&dev, false);
    mem = vt_map(16);
-   PG_ASSERT(mem);
+   ASSERT_TRUE(mem);
    /* Our own file: window = pages 8-11 of mem. */
-   PG_ASSERT(vt_find_node(path, sizeof(path)));
+   ASSERT_TRUE(vt_find_node(path, sizeof(path)));
    fd = open(path, O_RDWR | O_CLOEXEC);
-   PG_ASSERT(fd >= 0);
+   ASSERT_TRUE(fd >= 0);
+   DEFER_CLOSE(fd);
 
    b = atomic_bind(mem, 4 * VT_PAGE);
-   PG_ASSERT_RET(raw_atomic(fd, &b), -EINVAL);   /* no SVM_INIT */
+   ASSERT_RET(raw_atomic(fd, &b), -EINVAL);   /* no SVM_INIT */
    {
       struct drm_nouveau_svm_init init = {
          .unmanaged_addr = (uintptr_t)mem + 8 * VT_PAGE,
          .unmanaged_size = 4 * VT_PAGE,
       };
-      PG_OK(drmCommandWriteRead(fd, DRM_NOUVEAU_SVM_INIT, &init,
-                                sizeof(init)));
+      ASSERT_OK(drmCommandWriteRead(fd, DRM_NOUVEAU_SVM_INIT, &init,
+                                    sizeof(init)));
    }
 
 #define EXPECT_EINVAL(what, mutate)                                    \
@@ -316,8 +281,8 @@ malformed_requests_are_einval(void *ctx)
       b = atomic_bind(mem, 4 * VT_PAGE);                               \
       mutate;                                                          \
       if (raw_atomic(fd, &b) != -EINVAL)                               \
-         PG_FAIL("%s: not EINVAL", what);                              \
-      piglit_note("%s: EINVAL", what);                                 \
+         FAIL("%s: not EINVAL", what);                                 \
+      TH_LOG("%s: EINVAL", what);                                      \
    } while (0)
 
    EXPECT_EINVAL("header bit 48", b.header |= 1ull << 48);
@@ -345,40 +310,32 @@ malformed_requests_are_einval(void *ctx)
 
    /* A forked child is another mm: -EINVAL there, nothing converted. */
    pid = fork();
-   PG_ASSERT(pid >= 0);
+   ASSERT_TRUE(pid >= 0);
    if (pid == 0) {
       b = atomic_bind(mem, 4 * VT_PAGE);
       _exit(raw_atomic(fd, &b) == -EINVAL ? 0 : 1);
    }
-   PG_ASSERT_EQ(waitpid(pid, &status, 0), pid);
+   ASSERT_EQ(waitpid(pid, &status, 0), pid);
    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      PG_FAIL("foreign mm: child did not get EINVAL (status 0x%x)", status);
-   piglit_note("foreign mm (forked child): EINVAL");
+      FAIL("foreign mm: child did not get EINVAL (status 0x%x)", status);
+   TH_LOG("foreign mm (forked child): EINVAL");
 
    /* The same request, valid: 0, all converted, outputs written back. */
    b = atomic_bind(mem + 1, 4 * VT_PAGE - 1);
-   PG_OK(raw_atomic(fd, &b));
-   PG_ASSERT_EQ(b.va_start, (uintptr_t)mem);
-   PG_ASSERT_EQ(b.va_end, (uintptr_t)mem + 4 * VT_PAGE);
-   PG_ASSERT_EQ(b.result, 4);
-   PG_ASSERT_EQ(b.reserved0, (uintptr_t)mem + 4 * VT_PAGE);
-   PG_ASSERT_EQ(b.reserved1, 0);
+   ASSERT_OK(raw_atomic(fd, &b));
+   ASSERT_EQ(b.va_start, (uintptr_t)mem);
+   ASSERT_EQ(b.va_end, (uintptr_t)mem + 4 * VT_PAGE);
+   ASSERT_EQ(b.result, 4);
+   ASSERT_EQ(b.reserved0, (uintptr_t)mem + 4 * VT_PAGE);
+   ASSERT_EQ(b.reserved1, 0);
    /* Up to the window's first page is fine too. */
    b = atomic_bind(mem + 4 * VT_PAGE, 4 * VT_PAGE);
-   PG_OK(raw_atomic(fd, &b));
-   PG_ASSERT_EQ(b.result, 4);
+   ASSERT_OK(raw_atomic(fd, &b));
+   ASSERT_EQ(b.result, 4);
 
    /* The library's file saw nothing of this. */
-   PG_OK(nvsvm_device_counters(dev, false, &c, NULL));
-   PG_ASSERT_EQ(c.conversions, 0);
-   res = PIGLIT_PASS;
-out:
-   if (fd >= 0)
-      close(fd);
-   if (mem)
-      munmap(mem, 16 * VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+   ASSERT_OK(nvsvm_device_counters(dev, false, &c, NULL));
+   ASSERT_EQ(c.conversions, 0);
 }
 
 /*
@@ -389,165 +346,129 @@ out:
  */
 #define SLOW_US 300000ul
 
-static enum piglit_result
-whole_call_is_bounded(void *ctx)
+TEST_F(vsvm, whole_call_is_bounded)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    struct nvsvm_atomic_fault_report rep, rest;
    unsigned long old = 0;
-   bool knob_set = false;
    char *mem = NULL;
    double t0, dt;
    int ret;
 
-   (void)ctx;
-   VT_OPEN(&dev, true);
    mem = vt_map(16);
-   PG_ASSERT(mem);
+   ASSERT_TRUE(mem);
    if (vt_knob_get("fault_delay_us", &old) != 0)
-      PG_SKIP("vsvm fault_delay_us knob not readable");
-   ret = vt_knob_set("fault_delay_us", SLOW_US);
+      SKIP("vsvm fault_delay_us knob not readable");
+   /* Until the teardown, or the explicit restore below. */
+   ret = vt_knob_override(&self->held, "fault_delay_us", SLOW_US);
    if (ret)
-      PG_SKIP("cannot set vsvm fault_delay_us (%s): needs root",
-              nvsvm_error_name(ret));
-   knob_set = true;
+      SKIP("cannot set vsvm fault_delay_us (%s): needs root",
+           nvsvm_error_name(ret));
 
    t0 = vt_now();
    ret = nvsvm_atomic_range_fault(dev, mem, 16 * VT_PAGE, &rep);
    dt = vt_now() - t0;
    note_report("slow pages", &rep, ret, mem);
-   piglit_note("call returned after %.0f ms", dt * 1e3);
-   PG_ASSERT_RET(ret, -NVSVM_E_ATOMIC_FAULT_STOPPED);
-   PG_ASSERT_RET(rep.fault_errno, -ETIMEDOUT);
-   PG_ASSERT_GE(rep.converted, 1);
-   PG_ASSERT_LT(rep.converted, 16);
-   PG_ASSERT_EQ(rep.fault_addr,
-                (uintptr_t)mem + rep.converted * VT_PAGE);
+   TH_LOG("call returned after %.0f ms", dt * 1e3);
+   ASSERT_RET(ret, -NVSVM_E_ATOMIC_FAULT_STOPPED);
+   ASSERT_RET(rep.fault_errno, -ETIMEDOUT);
+   ASSERT_GE(rep.converted, 1);
+   ASSERT_LT(rep.converted, 16);
+   ASSERT_EQ(rep.fault_addr,
+             (uintptr_t)mem + rep.converted * VT_PAGE);
    /* Deadline 1 s + one page in flight (0.3 s) + scheduling slack. */
-   PG_ASSERT(dt < 3.0);
+   ASSERT_TRUE(dt < 3.0);
 
-   PG_OK(vt_knob_set("fault_delay_us", old));
-   knob_set = false;
+   ASSERT_OK(vt_knob_set("fault_delay_us", old));
    ret = nvsvm_atomic_range_fault(dev, (void *)(uintptr_t)rep.fault_addr,
                                   rep.end - rep.fault_addr, &rest);
    note_report("resumed", &rest, ret, mem);
-   PG_OK(ret);
-   PG_ASSERT_EQ(rep.converted + rest.converted, 16);
+   ASSERT_OK(ret);
+   ASSERT_EQ(rep.converted + rest.converted, 16);
    for (unsigned i = 0; i < 16; i++)
-      PG_ASSERT(page_is_exclusive(mem + i * VT_PAGE));
-   res = PIGLIT_PASS;
-out:
-   if (knob_set)
-      vt_knob_set("fault_delay_us", old);
-   if (mem)
-      munmap(mem, 16 * VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+      ASSERT_TRUE(page_is_exclusive(mem + i * VT_PAGE));
 }
 
 /*
  * The module answering as a kernel without the command: the library
  * names it "not supported", and nothing was converted.
  */
-static enum piglit_result
-kernel_without_command_is_not_supported(void *ctx)
+TEST_F(vsvm, kernel_without_command_is_not_supported)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    struct nvsvm_atomic_fault_report rep;
    struct nvsvm_counters c;
-   bool knob_set = false;
    char *mem = NULL;
    int ret;
 
-   (void)ctx;
-   VT_OPEN(&dev, true);
    mem = vt_map(4);
-   PG_ASSERT(mem);
-   ret = vt_knob_set("atomic_fault_cmd", 0);
+   ASSERT_TRUE(mem);
+   /* Until the teardown, or the explicit restore below. */
+   ret = vt_knob_override(&self->held, "atomic_fault_cmd", 0);
    if (ret)
-      PG_SKIP("cannot set vsvm atomic_fault_cmd (%s): needs root",
-              nvsvm_error_name(ret));
-   knob_set = true;
+      SKIP("cannot set vsvm atomic_fault_cmd (%s): needs root",
+           nvsvm_error_name(ret));
 
-   PG_OK(nvsvm_device_counters(dev, true, NULL, NULL));
+   ASSERT_OK(nvsvm_device_counters(dev, true, NULL, NULL));
    ret = nvsvm_atomic_range_fault(dev, mem, 4 * VT_PAGE, &rep);
-   piglit_note("without the command: %s: %s", nvsvm_error_name(ret),
-               nvsvm_strerror(ret));
-   PG_ASSERT_RET(ret, -NVSVM_E_ATOMIC_FAULT_UNSUPPORTED);
-   PG_ASSERT_EQ(rep.converted, 0);
-   PG_OK(nvsvm_device_counters(dev, false, &c, NULL));
-   PG_ASSERT_EQ(c.conversions, 0);
+   TH_LOG("without the command: %s: %s", nvsvm_error_name(ret),
+          nvsvm_strerror(ret));
+   ASSERT_RET(ret, -NVSVM_E_ATOMIC_FAULT_UNSUPPORTED);
+   ASSERT_EQ(rep.converted, 0);
+   ASSERT_OK(nvsvm_device_counters(dev, false, &c, NULL));
+   ASSERT_EQ(c.conversions, 0);
 
-   PG_OK(vt_knob_set("atomic_fault_cmd", 1));
-   knob_set = false;
-   PG_OK(nvsvm_atomic_range_fault(dev, mem, 4 * VT_PAGE, &rep));
-   PG_ASSERT_EQ(rep.converted, 4);
+   ASSERT_OK(vt_knob_set("atomic_fault_cmd", 1));
+   ASSERT_OK(nvsvm_atomic_range_fault(dev, mem, 4 * VT_PAGE, &rep));
+   ASSERT_EQ(rep.converted, 4);
 
    /* Refused before the kernel: no SVM_INIT, or inside the window. */
-   nvsvm_device_close(dev);
-   dev = NULL;
-   VT_OPEN(&dev, false);
-   PG_ASSERT_RET(nvsvm_atomic_range_fault(dev, mem, VT_PAGE, &rep),
-                 -NVSVM_E_NO_SVM);
-   PG_ASSERT_RET(nvsvm_atomic_range_fault(dev, mem, 0, &rep),
-                 -NVSVM_E_BIND_EMPTY);
-   res = PIGLIT_PASS;
-out:
-   if (knob_set)
-      vt_knob_set("atomic_fault_cmd", 1);
-   if (mem)
-      munmap(mem, 4 * VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+   nvsvm_device_close(self->dev);
+   self->dev = NULL;
+   dev = vt_open_more(&self->held, false);
+   ASSERT_RET(nvsvm_atomic_range_fault(dev, mem, VT_PAGE, &rep),
+              -NVSVM_E_NO_SVM);
+   ASSERT_RET(nvsvm_atomic_range_fault(dev, mem, 0, &rep),
+              -NVSVM_E_BIND_EMPTY);
 }
 
 /*
  * The hmm test device's equivalent (EXCLUSIVE page by page): the same
  * report, stopping at a MAP_SHARED page, nothing after it converted.
  */
-static enum piglit_result
-hmm_backend_gives_the_same_report(void *ctx)
+TEST(hmm_backend_gives_the_same_report)
 {
-   enum piglit_result res = PIGLIT_FAIL;
    struct nvsvm_device *dev = NULL;
    struct nvsvm_atomic_fault_report rep;
    char *mem = NULL;
    void *bad;
    int ret;
 
-   (void)ctx;
    if (access("/dev/hmm_dmirror0", R_OK | W_OK) != 0)
-      PG_SKIP("no /dev/hmm_dmirror0: kernel lacks CONFIG_TEST_HMM");
+      SKIP("no /dev/hmm_dmirror0: kernel lacks CONFIG_TEST_HMM");
    ret = nvsvm_device_open("/dev/hmm_dmirror0", &dev);
    if (ret)
-      PG_FAIL("open hmm_dmirror0: %s", nvsvm_error_name(ret));
+      FAIL("open hmm_dmirror0: %s", nvsvm_error_name(ret));
+   HARNESS_DEFER(vt_close_deferred, dev, 0);
    mem = vt_map(8);
-   PG_ASSERT(mem);
-   PG_OK(nvsvm_atomic_range_fault(dev, mem, 4 * VT_PAGE, &rep));
-   PG_ASSERT_EQ(rep.converted, 4);
+   ASSERT_TRUE(mem);
+   ASSERT_OK(nvsvm_atomic_range_fault(dev, mem, 4 * VT_PAGE, &rep));
+   ASSERT_EQ(rep.converted, 4);
    for (unsigned i = 0; i < 4; i++)
-      PG_ASSERT(page_is_exclusive(mem + i * VT_PAGE));
+      ASSERT_TRUE(page_is_exclusive(mem + i * VT_PAGE));
 
    bad = mmap(mem + 6 * VT_PAGE, VT_PAGE, PROT_READ | PROT_WRITE,
               MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-   PG_ASSERT(bad == mem + 6 * VT_PAGE);
+   ASSERT_TRUE(bad == mem + 6 * VT_PAGE);
    memset(bad, 0, VT_PAGE);
    ret = nvsvm_atomic_range_fault(dev, mem + 4 * VT_PAGE, 4 * VT_PAGE, &rep);
    note_report("hmm, shared page 6", &rep, ret, mem);
-   PG_ASSERT_RET(ret, -NVSVM_E_ATOMIC_FAULT_STOPPED);
-   PG_ASSERT_EQ(rep.converted, 2);
-   PG_ASSERT_EQ(rep.fault_addr, (uintptr_t)bad);
-   PG_ASSERT(rep.fault_errno < 0);
-   PG_ASSERT(page_is_exclusive(mem + 5 * VT_PAGE));
-   PG_ASSERT(!page_is_exclusive(mem + 7 * VT_PAGE));
-   res = PIGLIT_PASS;
-out:
-   if (mem)
-      munmap(mem, 8 * VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+   ASSERT_RET(ret, -NVSVM_E_ATOMIC_FAULT_STOPPED);
+   ASSERT_EQ(rep.converted, 2);
+   ASSERT_EQ(rep.fault_addr, (uintptr_t)bad);
+   ASSERT_TRUE(rep.fault_errno < 0);
+   ASSERT_TRUE(page_is_exclusive(mem + 5 * VT_PAGE));
+   ASSERT_TRUE(!page_is_exclusive(mem + 7 * VT_PAGE));
 }
 
 /* ------------------------------------------------------------ benchmark */
@@ -569,11 +490,9 @@ cmp_dbl(const void *a, const void *b)
  * them ahead and the launch takes none. Prints the medians and ratios;
  * NVSVM_VT_PREFAULT_PAGES sets N (default 1024).
  */
-static enum piglit_result
-bench_round_trip(size_t n, unsigned long window)
+static void
+bench_round_trip(struct nvsvm_device *dev, size_t n, unsigned long window)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
    struct nvsvm_atomic_fault_report rep;
    struct nvsvm_lane_result results[1];
    struct nvsvm_exec e;
@@ -584,35 +503,38 @@ bench_round_trip(size_t n, unsigned long window)
    double t0;
    int ret;
 
-   VT_OPEN(&dev, true);
-
    for (unsigned r = 0; r < BENCH_ROUNDS; r++) {
       for (unsigned way = 0; way < 2; way++) {
-         a = vt_map(n);
-         PG_ASSERT(a);
+         /* Not vt_map(): unmapped here, each round; guarded till then. */
+         a = mmap(NULL, n * VT_PAGE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+         ASSERT_TRUE(a != MAP_FAILED);
+         harness_guard(harness_do_munmap, a, n * VT_PAGE);
+         madvise(a, n * VT_PAGE, MADV_NOHUGEPAGE);
          t0 = vt_now();
          if (way) {
-            PG_OK(nvsvm_atomic_range_fault(dev, a, n * VT_PAGE, &rep));
-            PG_ASSERT_EQ(rep.converted, n);
+            ASSERT_OK(nvsvm_atomic_range_fault(dev, a, n * VT_PAGE, &rep));
+            ASSERT_EQ(rep.converted, n);
             pre[r] = (vt_now() - t0) * 1e3;
          }
          ret = add_once_per_page(dev, a, n, 1, &e, results);
          if (r == 0)
             vt_report_exec(way ? "with prefault" : "without prefault", &e,
                            ret);
-         PG_OK(ret);
+         ASSERT_OK(ret);
          if (way) {
             with[r] = e.elapsed_ns / 1e6;
             both[r] = (vt_now() - t0) * 1e3;
             faults_with += e.delta.faults_atomic;
-            PG_ASSERT_EQ(e.delta.faults_atomic, 0);
+            ASSERT_EQ(e.delta.faults_atomic, 0);
          } else {
             without[r] = e.elapsed_ns / 1e6;
             faults_without += e.delta.faults_atomic;
-            PG_ASSERT_EQ(e.delta.faults_atomic, n);
+            ASSERT_EQ(e.delta.faults_atomic, n);
          }
          for (size_t i = 0; i < n; i++)
-            PG_ASSERT_EQ(a[i * (VT_PAGE / 8)], 1);
+            ASSERT_EQ(a[i * (VT_PAGE / 8)], 1);
+         harness_unguard(a);
          munmap(a, n * VT_PAGE);
          a = NULL;
       }
@@ -622,23 +544,17 @@ bench_round_trip(size_t n, unsigned long window)
    qsort(with, BENCH_ROUNDS, sizeof(double), cmp_dbl);
    qsort(both, BENCH_ROUNDS, sizeof(double), cmp_dbl);
 #define MED(x) ((x)[BENCH_ROUNDS / 2])
-   piglit_note("bench prefault N=%zu pages, rmw_window_ns %lu, %u rounds, "
-               "medians: without: "
-               "%" PRIu64 " device faults/launch, first launch %.2f ms; "
-               "with: prefault %.2f ms, first launch %" PRIu64
-               " device faults, %.2f ms (prefault + launch %.2f ms); "
-               "launch ratio %.2fx, end-to-end ratio %.2fx",
-               n, window, BENCH_ROUNDS, faults_without / BENCH_ROUNDS, MED(without),
-               MED(pre), faults_with / BENCH_ROUNDS, MED(with), MED(both),
-               MED(without) / (MED(with) > 0 ? MED(with) : 1e-3),
-               MED(without) / (MED(both) > 0 ? MED(both) : 1e-3));
+   TH_LOG("bench prefault N=%zu pages, rmw_window_ns %lu, %u rounds, "
+          "medians: without: "
+          "%" PRIu64 " device faults/launch, first launch %.2f ms; "
+          "with: prefault %.2f ms, first launch %" PRIu64
+          " device faults, %.2f ms (prefault + launch %.2f ms); "
+          "launch ratio %.2fx, end-to-end ratio %.2fx",
+          n, window, BENCH_ROUNDS, faults_without / BENCH_ROUNDS, MED(without),
+          MED(pre), faults_with / BENCH_ROUNDS, MED(with), MED(both),
+          MED(without) / (MED(with) > 0 ? MED(with) : 1e-3),
+          MED(without) / (MED(both) > 0 ? MED(both) : 1e-3));
 #undef MED
-   res = PIGLIT_PASS;
-out:
-   if (a)
-      munmap(a, n * VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
 }
 
 /*
@@ -646,45 +562,22 @@ out:
  * every device op) and, where it can be set, once without it, so that
  * the fault cost is not hidden behind the op cost.
  */
-static enum piglit_result
-bench_first_launch_with_and_without_prefault(void *ctx)
+TEST_F(vsvm, bench_first_launch_with_and_without_prefault)
 {
    const char *env = getenv("NVSVM_VT_PREFAULT_PAGES");
    size_t n = env ? strtoul(env, NULL, 0) : 1024;
    unsigned long window = 0;
-   enum piglit_result res;
 
-   (void)ctx;
    if (n < 1 || n > 65536)
       n = 1024;
    if (vt_knob_get("rmw_window_ns", &window) != 0)
       window = 0;
-   res = bench_round_trip(n, window);
-   if (res != PIGLIT_PASS || window == 0 ||
-       vt_knob_set("rmw_window_ns", 0) != 0)
-      return res;
-   res = bench_round_trip(n, 0);
-   vt_knob_set("rmw_window_ns", window);
-   return res;
+   bench_round_trip(self->dev, n, window);
+   /* The teardown puts the window back. */
+   if (window == 0 ||
+       vt_knob_override(&self->held, "rmw_window_ns", 0) != 0)
+      return;
+   bench_round_trip(vt_open_more(&self->held, true), n, 0);
 }
 
-int
-main(int argc, char **argv)
-{
-   static const struct piglit_subtest tests[] = {
-#define T(fn) { #fn, fn }
-      T(prefaulted_range_takes_no_device_faults),
-      T(shared_page_stops_with_eopnotsupp),
-      T(read_only_page_stops_with_efault),
-      T(cpu_touch_revokes_prefault),
-      T(malformed_requests_are_einval),
-      T(whole_call_is_bounded),
-      T(kernel_without_command_is_not_supported),
-      T(hmm_backend_gives_the_same_report),
-      T(bench_first_launch_with_and_without_prefault),
-#undef T
-   };
-
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]),
-                              NULL, argc, argv);
-}
+TEST_HARNESS_MAIN

@@ -10,7 +10,6 @@
 #include <sys/utsname.h>
 
 #include "vt_common.h"
-#include "kernel_record.h"
 #include "thp_probe.h"
 
 #define HUGE_SZ (2ull << 20)
@@ -49,92 +48,75 @@ kernel_version(void)
  * at p. want_reason OK means the device must succeed; any other reason
  * means the channel must die with want_fault.
  */
-static enum piglit_result
-range_vs_device(const char *what, const volatile void *p, size_t len,
+static void
+range_vs_device(struct nvsvm_device *dev, const char *what,
+                const volatile void *p, size_t len,
                 enum nvsvm_range_reason want_reason, int want_fault)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
    struct nvsvm_range_report rep;
    struct nvsvm_lane_result r;
    struct nvsvm_exec_op op;
    struct nvsvm_exec e;
    int check, ret;
 
-   VT_OPEN(&dev, true);
    memset(&rep, 0, sizeof(rep));
    check = nvsvm_range_check((const void *)p, len, 0, &rep);
    ret = device_add(dev, p, &e, &r, &op);
-   piglit_note("%s: range check %s (%s); device atomic %s, %s", what,
-               nvsvm_error_name(check), nvsvm_range_reason_name(rep.reason),
-               nvsvm_error_name(ret),
-               e.fault_status ? nvsvm_exec_fault_str(e.fault_status)
-                              : "no fault killed the channel");
+   TH_LOG("%s: range check %s (%s); device atomic %s, %s", what,
+          nvsvm_error_name(check), nvsvm_range_reason_name(rep.reason),
+          nvsvm_error_name(ret),
+          e.fault_status ? nvsvm_exec_fault_str(e.fault_status)
+                         : "no fault killed the channel");
    vt_report_exec(what, &e, ret);
 
    if (want_reason == NVSVM_RANGE_OK) {
-      PG_OK(check);
-      PG_OK(ret);
-      PG_ASSERT_EQ(r.ops, 1);
+      ASSERT_OK(check);
+      ASSERT_OK(ret);
+      ASSERT_EQ(r.ops, 1);
    } else {
       /* The library said no, for the reason this memory has... */
-      PG_ASSERT_RET(check, -NVSVM_E_RANGE);
-      PG_ASSERT_EQ(rep.reason, want_reason);
+      ASSERT_RET(check, -NVSVM_E_RANGE);
+      ASSERT_EQ(rep.reason, want_reason);
       /* ...and the kernel agreed: the channel died on that fault. */
-      PG_ASSERT_RET(ret, -EIO);
-      {
-         /* This kernel's answer, into the per-kernel table. */
-         char v[16], rec[96];
-         const struct kr_expect k[] = { { v, want_fault }, { NULL, 0 } };
-
-         kr_version(v, sizeof(v));
-         snprintf(rec, sizeof(rec), "%s: channel fault status", what);
-         if (kr_recorded(rec, k, e.fault_status) != PIGLIT_PASS)
-            goto out;
-      }
-      PG_ASSERT_EQ(e.fault_addr, (uintptr_t)p);
-      PG_ASSERT_EQ(e.fault_access, 2);
-      PG_ASSERT_EQ(e.delta.kills, 1);
-      PG_ASSERT_EQ(r.ops, 0);
+      ASSERT_RET(ret, -EIO);
+      ASSERT_RET(e.fault_status, want_fault);
+      ASSERT_EQ(e.fault_addr, (uintptr_t)p);
+      ASSERT_EQ(e.fault_access, 2);
+      ASSERT_EQ(e.delta.kills, 1);
+      ASSERT_EQ(r.ops, 0);
    }
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(dev);
-   return res;
+}
+
+/* mmap() of one page, unmapped after the scenario; NULL on failure. */
+static void *
+map_page(int prot, int flags)
+{
+   void *p = mmap(NULL, VT_PAGE, prot, flags, -1, 0);
+
+   if (p == MAP_FAILED)
+      return NULL;
+   DEFER_MUNMAP(p, VT_PAGE);
+   return p;
 }
 
 /* The control: private anonymous memory converts. */
-static enum piglit_result
-anon_private_is_accepted_by_both(void *ctx)
+TEST_F(vsvm, anon_private_is_accepted_by_both)
 {
-   enum piglit_result res;
    uint64_t *p = vt_map(1);
 
-   (void)ctx;
-   if (!p)
-      return PIGLIT_FAIL;
-   res = range_vs_device("anon private", p, VT_PAGE, NVSVM_RANGE_OK, 0);
-   if (res == PIGLIT_PASS && p[0] != 1)
-      res = PIGLIT_FAIL;
-   munmap(p, VT_PAGE);
-   return res;
+   ASSERT_TRUE(p);
+   range_vs_device(self->dev, "anon private", p, VT_PAGE, NVSVM_RANGE_OK, 0);
+   ASSERT_EQ(p[0], 1);
 }
 
 /* An atomic needs a writable mapping: GUP for write fails, -EFAULT. */
-static enum piglit_result
-read_only_kills_channel_as_predicted(void *ctx)
+TEST_F(vsvm, read_only_kills_channel_as_predicted)
 {
-   enum piglit_result res;
-   void *p = mmap(NULL, VT_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-                  -1, 0);
+   void *p = map_page(PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
 
-   (void)ctx;
-   if (p == MAP_FAILED)
-      return PIGLIT_FAIL;
-   res = range_vs_device("read-only", p, VT_PAGE, NVSVM_RANGE_NOT_WRITABLE,
-                         -EFAULT);
-   munmap(p, VT_PAGE);
-   return res;
+   ASSERT_TRUE(p);
+   range_vs_device(self->dev, "read-only", p, VT_PAGE,
+                   NVSVM_RANGE_NOT_WRITABLE, -EFAULT);
 }
 
 /*
@@ -150,62 +132,48 @@ never_exclusive_fault(void)
 }
 
 /* MAP_SHARED anonymous memory is shmem: never exclusive. */
-static enum piglit_result
-shared_anon_kills_channel_as_predicted(void *ctx)
+TEST_F(vsvm, shared_anon_kills_channel_as_predicted)
 {
-   enum piglit_result res;
-   uint64_t *p = mmap(NULL, VT_PAGE, PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+   uint64_t *p = map_page(PROT_READ | PROT_WRITE,
+                          MAP_SHARED | MAP_ANONYMOUS);
 
-   (void)ctx;
-   if (p == MAP_FAILED)
-      return PIGLIT_FAIL;
+   ASSERT_TRUE(p);
    p[0] = 7;
-   res = range_vs_device("MAP_SHARED anon", p, VT_PAGE,
-                         NVSVM_RANGE_SHARED, never_exclusive_fault());
-   if (res == PIGLIT_PASS && p[0] != 7)
-      res = PIGLIT_FAIL;
-   munmap(p, VT_PAGE);
-   return res;
+   range_vs_device(self->dev, "MAP_SHARED anon", p, VT_PAGE,
+                   NVSVM_RANGE_SHARED, never_exclusive_fault());
+   ASSERT_EQ(p[0], 7);
 }
 
+/* One page of an unlinked temporary file, mapped; both released after. */
 static void *
-map_file(int flags, int *fdp)
+map_file(int flags)
 {
    char path[] = "/tmp/vt-ranges-XXXXXX";
    int fd = mkstemp(path);
    void *p;
 
-   *fdp = fd;
    if (fd < 0)
       return NULL;
+   DEFER_CLOSE(fd);
    unlink(path);
    if (ftruncate(fd, VT_PAGE) != 0)
       return NULL;
    p = mmap(NULL, VT_PAGE, PROT_READ | PROT_WRITE, flags, fd, 0);
-   return p == MAP_FAILED ? NULL : p;
+   if (p == MAP_FAILED)
+      return NULL;
+   DEFER_MUNMAP(p, VT_PAGE);
+   return p;
 }
 
 /* A shared file mapping: page cache, not anonymous: never exclusive. */
-static enum piglit_result
-shared_file_kills_channel_as_predicted(void *ctx)
+TEST_F(vsvm, shared_file_kills_channel_as_predicted)
 {
-   enum piglit_result res;
-   int fd;
-   uint64_t *p = map_file(MAP_SHARED, &fd);
+   uint64_t *p = map_file(MAP_SHARED);
 
-   (void)ctx;
-   if (!p) {
-      if (fd >= 0)
-         close(fd);
-      return PIGLIT_FAIL;
-   }
+   ASSERT_TRUE(p);
    p[0] = 7;
-   res = range_vs_device("MAP_SHARED file", p, VT_PAGE,
-                         NVSVM_RANGE_SHARED, never_exclusive_fault());
-   munmap(p, VT_PAGE);
-   close(fd);
-   return res;
+   range_vs_device(self->dev, "MAP_SHARED file", p, VT_PAGE,
+                   NVSVM_RANGE_SHARED, never_exclusive_fault());
 }
 
 /*
@@ -214,40 +182,28 @@ shared_file_kills_channel_as_predicted(void *ctx)
  * anonymous copy, and that copy does convert. The library is
  * conservative here, never optimistic: record both answers.
  */
-static enum piglit_result
-private_file_is_refused_by_library_but_converts(void *ctx)
+TEST_F(vsvm, private_file_is_refused_by_library_but_converts)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    struct nvsvm_range_report rep;
    struct nvsvm_lane_result r;
    struct nvsvm_exec_op op;
    struct nvsvm_exec e;
-   int fd = -1, check, ret;
-   uint64_t *p = map_file(MAP_PRIVATE, &fd);
+   int check, ret;
+   uint64_t *p = map_file(MAP_PRIVATE);
 
-   (void)ctx;
-   PG_ASSERT(p);
-   VT_OPEN(&dev, true);
+   ASSERT_TRUE(p);
    check = nvsvm_range_check(p, VT_PAGE, 0, &rep);
    ret = device_add(dev, p, &e, &r, &op);
    vt_report_exec("MAP_PRIVATE file", &e, ret);
-   piglit_note("MAP_PRIVATE file: library %s (%s), kernel converted the "
-               "private copy: %s", nvsvm_error_name(check),
-               nvsvm_range_reason_name(rep.reason), nvsvm_error_name(ret));
-   PG_ASSERT_RET(check, -NVSVM_E_RANGE);
-   PG_ASSERT_EQ(rep.reason, NVSVM_RANGE_FILE_BACKED);
-   PG_OK(ret);
-   PG_ASSERT_EQ(e.delta.conversions, 1);
-   PG_ASSERT_EQ(p[0], 1);
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(dev);
-   if (p)
-      munmap(p, VT_PAGE);
-   if (fd >= 0)
-      close(fd);
-   return res;
+   TH_LOG("MAP_PRIVATE file: library %s (%s), kernel converted the "
+          "private copy: %s", nvsvm_error_name(check),
+          nvsvm_range_reason_name(rep.reason), nvsvm_error_name(ret));
+   ASSERT_RET(check, -NVSVM_E_RANGE);
+   ASSERT_EQ(rep.reason, NVSVM_RANGE_FILE_BACKED);
+   ASSERT_OK(ret);
+   ASSERT_EQ(e.delta.conversions, 1);
+   ASSERT_EQ(p[0], 1);
 }
 
 /*
@@ -256,24 +212,19 @@ out:
  * (-EINVAL, as nouveau answers); 6.12's lookup refuses FOLL_SPLIT_PMD on
  * hugetlb outright (-EOPNOTSUPP).
  */
-static enum piglit_result
-hugetlb_kills_channel_as_predicted(void *ctx)
+TEST_F(vsvm, hugetlb_kills_channel_as_predicted)
 {
-   enum piglit_result res = PIGLIT_FAIL;
    int want = kernel_version() >= 612 ? -EOPNOTSUPP : -EINVAL;
    uint64_t *p = mmap(NULL, HUGE_SZ, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 
-   (void)ctx;
-   if (p == MAP_FAILED) {
-      printf("# SKIP: MAP_HUGETLB: %s (no free huge pages: "
-             "/proc/sys/vm/nr_hugepages)\n", strerror(errno));
-      return PIGLIT_SKIP;
-   }
+   if (p == MAP_FAILED)
+      SKIP("MAP_HUGETLB: %s (no free huge pages: "
+           "/proc/sys/vm/nr_hugepages)", strerror(errno));
+   DEFER_MUNMAP(p, HUGE_SZ);
    p[0] = 7;
-   res = range_vs_device("hugetlb", p, VT_PAGE, NVSVM_RANGE_HUGETLB, want);
-   munmap(p, HUGE_SZ);
-   return res;
+   range_vs_device(self->dev, "hugetlb", p, VT_PAGE, NVSVM_RANGE_HUGETLB,
+                   want);
 }
 
 /* Kernels before 6.15 cannot make part of a THP exclusive. */
@@ -289,11 +240,9 @@ kernel_splits_thp_for_exclusive(void)
  * 1000 ms bound), so the channel dies with -EBUSY. The warning is the
  * prediction: MADV_NOHUGEPAGE is the advice that goes with it.
  */
-static enum piglit_result
-thp_times_out_as_the_warning_predicts(void *ctx)
+TEST_F(vsvm, thp_times_out_as_the_warning_predicts)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    struct nvsvm_range_report rep;
    struct nvsvm_lane_result r;
    struct nvsvm_exec_op op;
@@ -301,127 +250,84 @@ thp_times_out_as_the_warning_predicts(void *ctx)
    char *map = NULL, *p;
    int check, ret;
 
-   (void)ctx;
    map = mmap(NULL, 2 * HUGE_SZ, PROT_READ | PROT_WRITE,
               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-   PG_ASSERT(map != MAP_FAILED);
+   ASSERT_TRUE(map != MAP_FAILED);
+   DEFER_MUNMAP(map, 2 * HUGE_SZ);
    p = (char *)(((uintptr_t)map + HUGE_SZ - 1) & ~(HUGE_SZ - 1));
    if (madvise(p, HUGE_SZ, MADV_HUGEPAGE) != 0)
-      PG_SKIP("MADV_HUGEPAGE: %s (kernel without THP)", strerror(errno));
+      SKIP("MADV_HUGEPAGE: %s (kernel without THP)", strerror(errno));
    memset(p, 1, HUGE_SZ);
    /* The kernel's word (smaps), not the library's: that is under test. */
    if (!thp_probe_backed(p, HUGE_SZ))
-      PG_SKIP("smaps: AnonHugePages %ld kB, no THP backs the range (THP "
-              "off, or no free 2 MiB page)", thp_probe_anon_huge_kb(p));
+      SKIP("smaps: AnonHugePages %ld kB, no THP backs the range (THP "
+           "off, or no free 2 MiB page)", thp_probe_anon_huge_kb(p));
    check = nvsvm_range_check(p, HUGE_SZ, 0, &rep);
-   PG_OK(check);
+   ASSERT_OK(check);
    if (!(rep.warnings & NVSVM_RANGE_WARN_THP))
-      PG_FAIL("smaps says THP backs the range; the range check did not "
-              "warn (warnings 0x%x)", (unsigned)rep.warnings);
+      FAIL("smaps says THP backs the range; the range check did not "
+           "warn (warnings 0x%x)", (unsigned)rep.warnings);
 
-   VT_OPEN(&dev, true);
    ret = device_add(dev, p + 2 * VT_PAGE, &e, &r, &op);
    vt_report_exec("THP", &e, ret);
-   piglit_note("THP: range check OK with warning \"%s\"; device atomic %s",
-               nvsvm_range_warning_str(NVSVM_RANGE_WARN_THP),
-               nvsvm_error_name(ret));
+   TH_LOG("THP: range check OK with warning \"%s\"; device atomic %s",
+          nvsvm_range_warning_str(NVSVM_RANGE_WARN_THP),
+          nvsvm_error_name(ret));
    if (kernel_splits_thp_for_exclusive()) {
-      PG_OK(ret);
+      ASSERT_OK(ret);
    } else {
-      PG_ASSERT_RET(ret, -EIO);
-      PG_ASSERT_RET(e.fault_status, -EBUSY);
-      PG_ASSERT_EQ(e.delta.timeouts, 1);
-      PG_ASSERT_GE(e.delta.conversion_refused, 1);
+      ASSERT_RET(ret, -EIO);
+      ASSERT_RET(e.fault_status, -EBUSY);
+      ASSERT_EQ(e.delta.timeouts, 1);
+      ASSERT_GE(e.delta.conversion_refused, 1);
       /* The bound held: about 1000 ms, not forever. */
-      PG_ASSERT_LT(e.elapsed_ns, 5000000000ull);
+      ASSERT_LT(e.elapsed_ns, 5000000000ull);
    }
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(dev);
-   if (map && map != MAP_FAILED)
-      munmap(map, 2 * HUGE_SZ);
-   return res;
 }
 
 /* PROT_NONE: no access at all, -EFAULT. */
-static enum piglit_result
-prot_none_kills_channel_as_predicted(void *ctx)
+TEST_F(vsvm, prot_none_kills_channel_as_predicted)
 {
-   enum piglit_result res;
-   void *p = mmap(NULL, VT_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-                  -1, 0);
+   void *p = map_page(PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
 
-   (void)ctx;
-   if (p == MAP_FAILED)
-      return PIGLIT_FAIL;
-   res = range_vs_device("PROT_NONE", p, VT_PAGE, NVSVM_RANGE_NO_ACCESS,
-                         -EFAULT);
-   munmap(p, VT_PAGE);
-   return res;
+   ASSERT_TRUE(p);
+   range_vs_device(self->dev, "PROT_NONE", p, VT_PAGE,
+                   NVSVM_RANGE_NO_ACCESS, -EFAULT);
 }
 
 /* Nothing mapped: -EFAULT. */
-static enum piglit_result
-unmapped_hole_kills_channel_as_predicted(void *ctx)
+TEST_F(vsvm, unmapped_hole_kills_channel_as_predicted)
 {
-   void *p = vt_map(1);
+   /* Not vt_map(): nothing may unmap this address again afterwards. */
+   void *p = mmap(NULL, VT_PAGE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-   (void)ctx;
-   if (!p)
-      return PIGLIT_FAIL;
+   ASSERT_TRUE(p != MAP_FAILED);
    munmap(p, VT_PAGE);
-   return range_vs_device("unmapped", p, VT_PAGE, NVSVM_RANGE_NOT_MAPPED,
-                          -EFAULT);
+   range_vs_device(self->dev, "unmapped", p, VT_PAGE,
+                   NVSVM_RANGE_NOT_MAPPED, -EFAULT);
 }
 
 /*
  * The unmanaged window belongs to buffer objects: the device never
  * mirrors the CPU there, so the access fails before any fault.
  */
-static enum piglit_result
-unmanaged_window_is_not_mirrored(void *ctx)
+TEST_F(vsvm, unmanaged_window_is_not_mirrored)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    struct nvsvm_window win;
    struct nvsvm_lane_result r;
    struct nvsvm_exec_op op;
    struct nvsvm_exec e;
    int ret;
 
-   (void)ctx;
-   VT_OPEN(&dev, true);
-   PG_OK(nvsvm_svm_window(dev, &win));
+   ASSERT_OK(nvsvm_svm_window(dev, &win));
    ret = device_add(dev, (void *)(uintptr_t)(win.addr + win.size / 2), &e,
                     &r, &op);
    vt_report_exec("unmanaged window", &e, ret);
-   PG_ASSERT_RET(ret, -EIO);
-   PG_ASSERT_RET(e.fault_status, -EFAULT);
-   PG_ASSERT_EQ(e.delta.faults_atomic, 0);
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(dev);
-   return res;
+   ASSERT_RET(ret, -EIO);
+   ASSERT_RET(e.fault_status, -EFAULT);
+   ASSERT_EQ(e.delta.faults_atomic, 0);
 }
 
-int
-main(int argc, char **argv)
-{
-#define T(fn) { #fn, fn }
-   static const struct piglit_subtest tests[] = {
-      T(anon_private_is_accepted_by_both),
-      T(read_only_kills_channel_as_predicted),
-      T(shared_anon_kills_channel_as_predicted),
-      T(shared_file_kills_channel_as_predicted),
-      T(private_file_is_refused_by_library_but_converts),
-      T(hugetlb_kills_channel_as_predicted),
-      T(thp_times_out_as_the_warning_predicts),
-      T(prot_none_kills_channel_as_predicted),
-      T(unmapped_hole_kills_channel_as_predicted),
-      T(unmanaged_window_is_not_mirrored),
-   };
-#undef T
-
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]),
-                              NULL, argc, argv);
-}
+TEST_HARNESS_MAIN

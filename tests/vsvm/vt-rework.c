@@ -16,9 +16,7 @@
  * MMU_NOTIFY_CLEAR. Either way the device's entry goes and the CPU's
  * store lands after the device's add.
  */
-static enum piglit_result
-cpu_touch_revokes_with_notify_exclusive_until_6_14_clear_since_6_15(
-   void *ctx)
+TEST_F(vsvm, cpu_touch_revokes_with_notify_exclusive_until_6_14_clear_since_6_15)
 {
    static const struct kr_expect excl[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 0 }, { NULL, 0 },
@@ -26,18 +24,14 @@ cpu_touch_revokes_with_notify_exclusive_until_6_14_clear_since_6_15(
    static const struct kr_expect clear[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 1 }, { NULL, 0 },
    };
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
    struct nvsvm_counters f;
    struct nvsvm_lane_result r;
    struct nvsvm_exec_op op;
    struct nvsvm_exec e;
    volatile uint64_t *p = vt_map(1);
 
-   (void)ctx;
-   PG_ASSERT(p);
+   ASSERT_TRUE(p);
    p[0] = 5;
-   VT_OPEN(&dev, true);
    op = vt_op(NVSVM_EXEC_ADD, p, 0, 1);
    memset(&e, 0, sizeof(e));
    e.ops = &op;
@@ -46,40 +40,23 @@ cpu_touch_revokes_with_notify_exclusive_until_6_14_clear_since_6_15(
    e.iterations = 1;
    e.timeout_ms = 10000;
    e.results = &r;
-   PG_OK(nvsvm_device_exec(dev, &e));
-   PG_ASSERT_EQ(e.delta.conversions, 1);
-   PG_OK(nvsvm_device_counters(dev, true, &f, NULL));
+   ASSERT_OK(nvsvm_device_exec(self->dev, &e));
+   ASSERT_EQ(e.delta.conversions, 1);
+   ASSERT_OK(nvsvm_device_counters(self->dev, true, &f, NULL));
 
    p[0] += 1;   /* the CPU touch: a fault on the exclusive entry */
 
-   PG_OK(nvsvm_device_counters(dev, false, &f, NULL));
-   piglit_note("after the CPU touch: invalidations %" PRIu64 " (entries "
-               "%" PRIu64 "), by event: EXCLUSIVE %" PRIu64 ", CLEAR %"
-               PRIu64, f.invalidations, f.entries_dropped,
-               f.inval_exclusive, f.inval_clear);
-   PG_ASSERT_EQ(f.invalidations, 1);
-   PG_ASSERT_EQ(p[0], 7);
-   res = kr_worst(kr_recorded("revocation invalidations with "
-                              "MMU_NOTIFY_EXCLUSIVE", excl,
-                              (long)f.inval_exclusive),
-                  kr_recorded("revocation invalidations with "
-                              "MMU_NOTIFY_CLEAR", clear,
-                              (long)f.inval_clear));
-out:
-   nvsvm_device_close(dev);
-   if (p)
-      munmap((void *)p, VT_PAGE);
-   return res;
+   ASSERT_OK(nvsvm_device_counters(self->dev, false, &f, NULL));
+   TH_LOG("after the CPU touch: invalidations %" PRIu64 " (entries %" PRIu64
+          "), by event: EXCLUSIVE %" PRIu64 ", CLEAR %" PRIu64,
+          f.invalidations, f.entries_dropped, f.inval_exclusive,
+          f.inval_clear);
+   ASSERT_EQ(f.invalidations, 1);
+   ASSERT_EQ(p[0], 7);
+   KR_EXPECT("revocation invalidations with MMU_NOTIFY_EXCLUSIVE", excl,
+             (long)f.inval_exclusive);
+   KR_EXPECT("revocation invalidations with MMU_NOTIFY_CLEAR", clear,
+             (long)f.inval_clear);
 }
 
-int
-main(int argc, char **argv)
-{
-   static const struct piglit_subtest tests[] = {
-      { "cpu_touch_revokes_with_notify_exclusive_until_6_14_clear_since_6_15",
-        cpu_touch_revokes_with_notify_exclusive_until_6_14_clear_since_6_15 },
-   };
-
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]), NULL,
-                              argc, argv);
-}
+TEST_HARNESS_MAIN

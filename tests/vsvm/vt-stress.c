@@ -222,8 +222,8 @@ device_round(struct stress *st, uint64_t *s)
       st->execs_fault_bound++;
       return 0;
    }
-   piglit_note("seed %" PRIu64 ": exec killed: %s", st->seed,
-               nvsvm_exec_fault_str(e.fault_status));
+   TH_LOG("seed %" PRIu64 ": exec killed: %s", st->seed,
+          nvsvm_exec_fault_str(e.fault_status));
    return -EPROTO;
 }
 
@@ -451,10 +451,9 @@ env_u64(const char *name, uint64_t def)
    return v && *v ? strtoull(v, NULL, 0) : def;
 }
 
-static enum piglit_result
-random_interleavings_keep_every_counter_exact(void *ctx)
+/* NVSVM_STRESS_S (default 40 s) of budget, and the joins after it. */
+TEST_F_TIMEOUT(vsvm, random_interleavings_keep_every_counter_exact, 60)
 {
-   enum piglit_result res = PIGLIT_FAIL;
    struct stress *st = NULL;
    pthread_t cpu[CPU_THREADS], dev_thread, chaos, hmm_thread;
    struct cpu_arg args[CPU_THREADS];
@@ -463,25 +462,27 @@ random_interleavings_keep_every_counter_exact(void *ctx)
    uint64_t budget, wrong = 0, cpu_total = 0;
    struct timespec ts;
 
-   (void)ctx;
    st = calloc(1, sizeof(*st));
-   PG_ASSERT(st);
+   ASSERT_TRUE(st);
+   DEFER_FREE(st);
    clock_gettime(CLOCK_REALTIME, &ts);
    st->seed = env_u64("NVSVM_STRESS_SEED",
                       (uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec);
    budget = env_u64("NVSVM_STRESS_S", 40);
-   piglit_note("seed %" PRIu64 " (NVSVM_STRESS_SEED=%" PRIu64
-               " reproduces the choices), budget %" PRIu64 " s",
-               st->seed, st->seed, budget);
+   TH_LOG("seed %" PRIu64 " (NVSVM_STRESS_SEED=%" PRIu64
+          " reproduces the choices), budget %" PRIu64 " s",
+          st->seed, st->seed, budget);
    fflush(stdout);
 
-   VT_OPEN(&st->dev, true);
+   st->dev = self->dev;
    st->mem = vt_map(S_PAGES + D_PAGES);
    st->scratch = vt_map(1);
-   PG_ASSERT(st->mem && st->scratch);
+   ASSERT_TRUE(st->mem && st->scratch);
    if (nvsvm_device_open("/dev/hmm_dmirror0", &st->hmm) != 0) {
       st->hmm = NULL;
-      piglit_note("no /dev/hmm_dmirror0: vsvm alone (CONFIG_TEST_HMM)");
+      TH_LOG("no /dev/hmm_dmirror0: vsvm alone (CONFIG_TEST_HMM)");
+   } else {
+      HARNESS_DEFER(vt_close_deferred, st->hmm, 0);
    }
    st->end = vt_now() + (double)budget;
 
@@ -526,47 +527,25 @@ random_interleavings_keep_every_counter_exact(void *ctx)
                    (int64_t)(want - *word_addr(st, w)));
       }
    }
-   piglit_note("seed %" PRIu64 ": %" PRIu64 " execs (%" PRIu64 " killed by "
-               "chaos, %" PRIu64 " by the fault bound, %" PRIu64 " timed "
-               "out), device adds %" PRIu64 ", cpu adds %" PRIu64 "; %u "
-               "counters checked, %" PRIu64 " wrong", st->seed, st->execs,
-               st->execs_killed, st->execs_fault_bound, st->execs_timed_out,
-               st->device_adds, cpu_total, NWORDS, wrong);
-   piglit_note("HMM test device: %" PRIu64 " pages taken exclusive, %"
-               PRIu64 " refused (%" PRIu64 " of them ENOENT)",
-               st->hmm_conversions, st->hmm_busy, st->hmm_enoent);
+   TH_LOG("seed %" PRIu64 ": %" PRIu64 " execs (%" PRIu64 " killed by "
+          "chaos, %" PRIu64 " by the fault bound, %" PRIu64 " timed "
+          "out), device adds %" PRIu64 ", cpu adds %" PRIu64 "; %u "
+          "counters checked, %" PRIu64 " wrong", st->seed, st->execs,
+          st->execs_killed, st->execs_fault_bound, st->execs_timed_out,
+          st->device_adds, cpu_total, NWORDS, wrong);
+   TH_LOG("HMM test device: %" PRIu64 " pages taken exclusive, %"
+          PRIu64 " refused (%" PRIu64 " of them ENOENT)",
+          st->hmm_conversions, st->hmm_busy, st->hmm_enoent);
    printf("# chaos:");
    for (unsigned i = 0; i < 10; i++)
       printf(" %s %" PRIu64, chaos_names[i], st->chaos[i]);
    printf(" (readv through /proc/self/mem %" PRIu64 ")\n",
           st->chaos_readv_mem);
    if (st->failure[0])
-      PG_FAIL("seed %" PRIu64 ": %s", st->seed, st->failure);
-   PG_ASSERT_EQ(wrong, 0);
-   PG_ASSERT_GT(st->execs, 0);
-   PG_ASSERT_GT(st->device_adds, 0);
-   res = PIGLIT_PASS;
-out:
-   if (st) {
-      if (st->mem)
-         munmap(st->mem, (S_PAGES + D_PAGES) * VT_PAGE);
-      if (st->scratch)
-         munmap(st->scratch, VT_PAGE);
-      nvsvm_device_close(st->dev);
-      nvsvm_device_close(st->hmm);
-      free(st);
-   }
-   return res;
+      FAIL("seed %" PRIu64 ": %s", st->seed, st->failure);
+   ASSERT_EQ(wrong, 0);
+   ASSERT_GT(st->execs, 0);
+   ASSERT_GT(st->device_adds, 0);
 }
 
-int
-main(int argc, char **argv)
-{
-   static const struct piglit_subtest tests[] = {
-      { "random_interleavings_keep_every_counter_exact",
-        random_interleavings_keep_every_counter_exact },
-   };
-
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]),
-                              NULL, argc, argv);
-}
+TEST_HARNESS_MAIN

@@ -61,11 +61,9 @@ lock_cpu_main(void *arg)
  * read-modify-write of a counter. Mutual exclusion holds only if the
  * device's CAS is atomic against the CPU's: the count must be exact.
  */
-static enum piglit_result
-cas_spinlock_excludes_cpu_and_device(void *ctx)
+TEST_F(vsvm, cas_spinlock_excludes_cpu_and_device)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    uint64_t *page = NULL;
    struct lock_cpu cpu[LOCK_CPU_THREADS];
    struct nvsvm_lane_result results[LOCK_LANES];
@@ -73,15 +71,12 @@ cas_spinlock_excludes_cpu_and_device(void *ctx)
    struct nvsvm_exec exec;
    struct vt_async_exec run;
    pthread_barrier_t start;
-   bool started = false;
    uint64_t want, cpu_spins = 0, dev_spins = 0, cpu_sections = 0;
    int ret = 0;
 
-   (void)ctx;
    memset(cpu, 0, sizeof(cpu));
-   VT_OPEN(&dev, true);
    page = vt_map(1);
-   PG_ASSERT(page);
+   ASSERT_TRUE(page);
    volatile uint64_t *lock = &page[0], *counter = &page[8];
 
    /* Acquire (spin on CAS 0 -> 1), counter = counter + 1, release. */
@@ -101,15 +96,14 @@ cas_spinlock_excludes_cpu_and_device(void *ctx)
    exec.results = results;
 
    pthread_barrier_init(&start, NULL, LOCK_CPU_THREADS + 1);
-   started = true;
    for (unsigned t = 0; t < LOCK_CPU_THREADS; t++) {
       cpu[t].lock = lock;
       cpu[t].counter = counter;
       cpu[t].min_iters = LOCK_ITERS;
       cpu[t].start = &start;
       cpu[t].device = &run;
-      PG_ASSERT_EQ(pthread_create(&cpu[t].thread, NULL, lock_cpu_main,
-                                  &cpu[t]), 0);
+      ASSERT_EQ(pthread_create(&cpu[t].thread, NULL, lock_cpu_main,
+                               &cpu[t]), 0);
    }
    ret = vt_exec_start(&run, dev, &exec);
    pthread_barrier_wait(&start);
@@ -119,41 +113,34 @@ cas_spinlock_excludes_cpu_and_device(void *ctx)
       pthread_join(cpu[t].thread, NULL);
       cpu_spins += cpu[t].spins;
    }
+   pthread_barrier_destroy(&start);
    vt_report_exec("spin lock", &exec, ret);
-   PG_OK(ret);
+   ASSERT_OK(ret);
 
    for (unsigned l = 0; l < LOCK_LANES; l++) {
-      PG_ASSERT_EQ(results[l].status, 0);
-      PG_ASSERT_EQ(results[l].ops, 4ull * LOCK_ITERS);
+      ASSERT_EQ(results[l].status, 0);
+      ASSERT_EQ(results[l].ops, 4ull * LOCK_ITERS);
       dev_spins += results[l].spins;
    }
    want = (uint64_t)LOCK_ITERS * LOCK_LANES;
    for (unsigned t = 0; t < LOCK_CPU_THREADS; t++) {
-      PG_ASSERT(!cpu[t].timed_out);
-      PG_ASSERT_GE(cpu[t].done, LOCK_ITERS);
+      ASSERT_TRUE(!cpu[t].timed_out);
+      ASSERT_GE(cpu[t].done, LOCK_ITERS);
       cpu_sections += cpu[t].done;
    }
    want += cpu_sections;
-   piglit_note("critical sections: %" PRIu64 " (device %u, cpu %" PRIu64
-               "), counter %" PRIu64 "; spins device %" PRIu64 " cpu %"
-               PRIu64 "; conversions %" PRIu64 " (one per %.1f us of "
-               "device time)",
-               want, LOCK_LANES * LOCK_ITERS, cpu_sections, *counter,
-               dev_spins, cpu_spins, exec.delta.conversions,
-               exec.delta.conversions ?
-               exec.elapsed_ns / 1e3 / exec.delta.conversions : 0.0);
-   PG_ASSERT_EQ(*counter, want);
-   PG_ASSERT_EQ(*lock, 0);
+   TH_LOG("critical sections: %" PRIu64 " (device %u, cpu %" PRIu64
+          "), counter %" PRIu64 "; spins device %" PRIu64 " cpu %"
+          PRIu64 "; conversions %" PRIu64 " (one per %.1f us of "
+          "device time)",
+          want, LOCK_LANES * LOCK_ITERS, cpu_sections, *counter,
+          dev_spins, cpu_spins, exec.delta.conversions,
+          exec.delta.conversions ?
+          exec.elapsed_ns / 1e3 / exec.delta.conversions : 0.0);
+   ASSERT_EQ(*counter, want);
+   ASSERT_EQ(*lock, 0);
    /* The lock really moved between the two sides. */
-   PG_ASSERT_GT(exec.delta.conversions, 1);
-   res = PIGLIT_PASS;
-out:
-   if (started)
-      pthread_barrier_destroy(&start);
-   if (page)
-      munmap(page, VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+   ASSERT_GT(exec.delta.conversions, 1);
 }
 
 static int
@@ -170,26 +157,22 @@ cmp_double(const void *a, const void *b)
  * exchange of 2i+2. Every round hands the page over both ways: the
  * device's exchange converts it, the CPU's next load takes it back.
  */
-static enum piglit_result
-flag_pingpong_hands_the_page_over_every_round(void *ctx)
+TEST_F(vsvm, flag_pingpong_hands_the_page_over_every_round)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    uint64_t *page = NULL;
    double *lat = NULL;
    struct nvsvm_lane_result result;
    struct nvsvm_exec_op prog[2];
    struct nvsvm_exec exec;
    struct vt_async_exec run;
-   bool running = false;
    double deadline, t_all;
    int ret;
 
-   (void)ctx;
-   VT_OPEN(&dev, true);
    page = vt_map(1);
    lat = calloc(PP_ROUNDS, sizeof(*lat));
-   PG_ASSERT(page && lat);
+   DEFER_FREE(lat);
+   ASSERT_TRUE(page && lat);
    volatile uint64_t *flag = page;
 
    prog[0] = vt_op(NVSVM_EXEC_WAIT, flag, 0, 0);
@@ -205,8 +188,7 @@ flag_pingpong_hands_the_page_over_every_round(void *ctx)
    exec.timeout_ms = (unsigned)(WAIT_LIMIT_S * 1000);
    exec.results = &result;
 
-   PG_OK(vt_exec_start(&run, dev, &exec));
-   running = true;
+   ASSERT_OK(vt_exec_start(&run, dev, &exec));
    deadline = vt_now() + WAIT_LIMIT_S;
    t_all = vt_now();
    for (unsigned i = 0; i < PP_ROUNDS; i++) {
@@ -219,51 +201,28 @@ flag_pingpong_hands_the_page_over_every_round(void *ctx)
          if ((spin & 63) == 63)
             sched_yield();
          if (vt_exec_done(&run) || vt_now() > deadline)
-            PG_FAIL("round %u: flag %" PRIu64 ", device %s", i, *flag,
-                    vt_exec_done(&run) ? "stopped" : "too slow");
+            FAIL("round %u: flag %" PRIu64 ", device %s", i, *flag,
+                 vt_exec_done(&run) ? "stopped" : "too slow");
       }
       lat[i] = (vt_now() - t0) * 1e6;
    }
    t_all = vt_now() - t_all;
    ret = vt_exec_join(&run);
-   running = false;
    vt_report_exec("flag ping-pong", &exec, ret);
-   PG_OK(ret);
-   PG_ASSERT_EQ(result.ops, 2ull * PP_ROUNDS);
-   PG_ASSERT_EQ(*flag, 2ull * PP_ROUNDS);
+   ASSERT_OK(ret);
+   ASSERT_EQ(result.ops, 2ull * PP_ROUNDS);
+   ASSERT_EQ(*flag, 2ull * PP_ROUNDS);
 
    qsort(lat, PP_ROUNDS, sizeof(*lat), cmp_double);
-   piglit_note("%u rounds in %.3f s: round trip median %.1f us, p99 %.1f "
-               "us, min %.1f us, max %.1f us; conversions %" PRIu64
-               ", invalidations %" PRIu64, PP_ROUNDS, t_all,
-               lat[PP_ROUNDS / 2], lat[PP_ROUNDS * 99 / 100], lat[0],
-               lat[PP_ROUNDS - 1], exec.delta.conversions,
-               exec.delta.invalidations);
+   TH_LOG("%u rounds in %.3f s: round trip median %.1f us, p99 %.1f "
+          "us, min %.1f us, max %.1f us; conversions %" PRIu64
+          ", invalidations %" PRIu64, PP_ROUNDS, t_all,
+          lat[PP_ROUNDS / 2], lat[PP_ROUNDS * 99 / 100], lat[0],
+          lat[PP_ROUNDS - 1], exec.delta.conversions,
+          exec.delta.invalidations);
    /* Each exchange found the page taken back by the CPU's last load. */
-   PG_ASSERT_GE(exec.delta.conversions, PP_ROUNDS);
-   PG_ASSERT_GE(exec.delta.faults_atomic, PP_ROUNDS);
-   res = PIGLIT_PASS;
-out:
-   /* A device still waiting gives up at its EXEC timeout. */
-   if (running)
-      vt_exec_join(&run);
-   free(lat);
-   if (page)
-      munmap(page, VT_PAGE);
-   nvsvm_device_close(dev);
-   return res;
+   ASSERT_GE(exec.delta.conversions, PP_ROUNDS);
+   ASSERT_GE(exec.delta.faults_atomic, PP_ROUNDS);
 }
 
-int
-main(int argc, char **argv)
-{
-   static const struct piglit_subtest tests[] = {
-      { "cas_spinlock_excludes_cpu_and_device",
-        cas_spinlock_excludes_cpu_and_device },
-      { "flag_pingpong_hands_the_page_over_every_round",
-        flag_pingpong_hands_the_page_over_every_round },
-   };
-
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]),
-                              NULL, argc, argv);
-}
+TEST_HARNESS_MAIN

@@ -1,8 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared pieces of the vsvm scenarios (tests/vsvm/vt-*.c): opening the
- * virtual SVM GPU, running device programs, CPU threads that race it,
- * counters, and bounded waits. Header-only: each family is one binary.
+ * Shared pieces of the vsvm scenarios (tests/vsvm/vt-*.c, on the shared
+ * harness, tests/common/harness.h): the fixtures that open the virtual
+ * SVM GPU, running device programs, CPU threads that race it, counters,
+ * and bounded waits. Header-only: each family is one binary.
+ *
+ * Fixtures, written once here:
+ * - vsvm: vsvm opened through the library, SVM_INIT done (self->dev).
+ * - vsvm_dev: vsvm opened, SVM not initialised (scenarios about the
+ *   calls before SVM_INIT, or that make it themselves).
+ * Both skip, naming the module, when no vsvm node exists, and hold what
+ * a scenario takes beyond its device (more handles: vt_open_more();
+ * module knobs: vt_knob_override()); the teardown releases all of it.
+ * Memory from vt_map() is unmapped after the scenario, whatever ended it.
  */
 #ifndef VT_COMMON_H
 #define VT_COMMON_H
@@ -19,9 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
+#include "harness_nvsvm.h"
 #include "nvsvm_testdev.h"
-#include "piglit.h"
-#include "piglit_check.h"
 
 #define VT_PAGE ((size_t)NVSVM_PAGE_SIZE)
 
@@ -87,17 +97,94 @@ vt_open(struct nvsvm_device **dev, bool svm)
    "no vsvm DRM node: load kernel/vsvm's vsvm.ko (the VM suites do; "  \
    "see docs/vsvm.md)"
 
-#define VT_OPEN(devp, svm)                                             \
-   do {                                                                \
-      int _r = vt_open((devp), (svm));                                 \
-      if (_r == 1)                                                     \
-         PG_SKIP(VT_SKIP_REASON_NO_VSVM);                              \
-      if (_r)                                                          \
-         PG_FAIL("open vsvm%s: %s (%s)", (svm) ? " + SVM_INIT" : "",   \
-                 nvsvm_error_name(_r), nvsvm_strerror(_r));            \
-   } while (0)
+/* Open vsvm into *dev (SVM_INIT too when svm is set), or skip / fail. */
+static inline void
+vt_open_or_skip(struct nvsvm_device **dev, bool svm)
+{
+   int r = vt_open(dev, svm);
 
-/* Private anonymous pages that stay 4 KiB (THP never converts <= 6.14). */
+   if (r == 1)
+      SKIP(VT_SKIP_REASON_NO_VSVM);
+   if (r)
+      FAIL("open vsvm%s: %s (%s)", svm ? " + SVM_INIT" : "",
+           nvsvm_error_name(r), nvsvm_strerror(r));
+}
+
+#define VT_MAX_MORE 2
+#define VT_MAX_KNOBS 4
+
+/* What a scenario holds besides its device; the teardown releases it. */
+struct vt_held {
+   struct nvsvm_device *more[VT_MAX_MORE];
+   unsigned nknobs;
+   struct {
+      const char *name;
+      unsigned long old;
+   } knobs[VT_MAX_KNOBS];
+};
+
+static inline int vt_knob_set(const char *name, unsigned long val);
+
+static inline void
+vt_release(struct vt_held *h)
+{
+   /* Knobs first, last set first: a device closes at normal speed. */
+   while (h->nknobs) {
+      h->nknobs--;
+      if (vt_knob_set(h->knobs[h->nknobs].name, h->knobs[h->nknobs].old))
+         MARK_FAIL("could not restore vsvm knob %s to %lu",
+                   h->knobs[h->nknobs].name, h->knobs[h->nknobs].old);
+   }
+   for (unsigned i = 0; i < VT_MAX_MORE; i++) {
+      nvsvm_device_close(h->more[i]);
+      h->more[i] = NULL;
+   }
+}
+
+/* A HARNESS_DEFER() release for a device a scenario opened itself. */
+static inline void
+vt_close_deferred(void *dev, uintptr_t n)
+{
+   (void)n;
+   nvsvm_device_close(dev);
+}
+
+/* One more vsvm handle, held until the teardown. */
+static inline struct nvsvm_device *
+vt_open_more(struct vt_held *h, bool svm)
+{
+   for (unsigned i = 0; i < VT_MAX_MORE; i++) {
+      if (!h->more[i]) {
+         vt_open_or_skip(&h->more[i], svm);
+         return h->more[i];
+      }
+   }
+   FAIL("more than %u extra vsvm handles", VT_MAX_MORE);
+}
+
+#define VT_FIXTURE(fx, svm)                                            \
+   FIXTURE(fx)                                                         \
+   {                                                                   \
+      struct nvsvm_device *dev;                                        \
+      struct vt_held held;                                             \
+   };                                                                  \
+   FIXTURE_SETUP(fx)                                                   \
+   {                                                                   \
+      vt_open_or_skip(&self->dev, (svm));                              \
+   }                                                                   \
+   FIXTURE_TEARDOWN(fx)                                                \
+   {                                                                   \
+      vt_release(&self->held);                                         \
+      nvsvm_device_close(self->dev);                                   \
+   }
+
+VT_FIXTURE(vsvm, true)
+VT_FIXTURE(vsvm_dev, false)
+
+/*
+ * Private anonymous pages that stay 4 KiB (THP never converts <= 6.14),
+ * zeroed; unmapped after the scenario, whatever ends it.
+ */
 static inline void *
 vt_map(size_t npages)
 {
@@ -106,6 +193,7 @@ vt_map(size_t npages)
 
    if (p == MAP_FAILED)
       return NULL;
+   DEFER_MUNMAP(p, npages * VT_PAGE);
    madvise(p, npages * VT_PAGE, MADV_NOHUGEPAGE);
    memset(p, 0, npages * VT_PAGE);
    return p;
@@ -132,20 +220,20 @@ vt_report_exec(const char *what, const struct nvsvm_exec *e, int ret)
 {
    const struct nvsvm_counters *d = &e->delta;
 
-   piglit_note("%s: exec %s in %.1f ms: device ops %" PRIu64
-               ", faults r/w/a %" PRIu64 "/%" PRIu64 "/%" PRIu64
-               ", conversions %" PRIu64 " (refused %" PRIu64
-               "), invalidations %" PRIu64 ", notifier retries %" PRIu64
-               " (own lookups ignored %" PRIu64 "), kills %" PRIu64,
-               what, nvsvm_error_name(ret), e->elapsed_ns / 1e6,
-               d->device_ops, d->faults_read, d->faults_write,
-               d->faults_atomic, d->conversions, d->conversion_refused,
-               d->invalidations, d->notifier_retries, d->own_lookup_ignored,
-               d->kills);
+   TH_LOG("%s: exec %s in %.1f ms: device ops %" PRIu64
+          ", faults r/w/a %" PRIu64 "/%" PRIu64 "/%" PRIu64
+          ", conversions %" PRIu64 " (refused %" PRIu64
+          "), invalidations %" PRIu64 ", notifier retries %" PRIu64
+          " (own lookups ignored %" PRIu64 "), kills %" PRIu64,
+          what, nvsvm_error_name(ret), e->elapsed_ns / 1e6,
+          d->device_ops, d->faults_read, d->faults_write,
+          d->faults_atomic, d->conversions, d->conversion_refused,
+          d->invalidations, d->notifier_retries, d->own_lookup_ignored,
+          d->kills);
    if (e->fault_status)
-      piglit_note("%s: channel killed by lane %u, access %u at 0x%" PRIx64
-                  ": %s", what, e->fault_lane, e->fault_access,
-                  e->fault_addr, nvsvm_exec_fault_str(e->fault_status));
+      TH_LOG("%s: channel killed by lane %u, access %u at 0x%" PRIx64
+             ": %s", what, e->fault_lane, e->fault_access,
+             e->fault_addr, nvsvm_exec_fault_str(e->fault_status));
 }
 
 /* ------------------------------------------------- racing the device */
@@ -172,15 +260,32 @@ vt_async_exec_main(void *arg)
    return NULL;
 }
 
+static inline void
+vt_exec_join_guard(void *a, uintptr_t n)
+{
+   (void)n;
+   pthread_join(((struct vt_async_exec *)a)->thread, NULL);
+}
+
+/*
+ * The EXEC and its results live on the scenario's stack: until
+ * vt_exec_join(), an ASSERT that ends the scenario joins it first (a
+ * device still waiting gives up at its EXEC timeout).
+ */
 static inline int
 vt_exec_start(struct vt_async_exec *a, struct nvsvm_device *dev,
               struct nvsvm_exec *exec)
 {
+   int ret;
+
    a->dev = dev;
    a->exec = exec;
    a->ret = 0;
    a->done = 0;
-   return -pthread_create(&a->thread, NULL, vt_async_exec_main, a);
+   ret = -pthread_create(&a->thread, NULL, vt_async_exec_main, a);
+   if (ret == 0)
+      harness_guard(vt_exec_join_guard, a, 0);
+   return ret;
 }
 
 static inline bool
@@ -192,6 +297,7 @@ vt_exec_done(const struct vt_async_exec *a)
 static inline int
 vt_exec_join(struct vt_async_exec *a)
 {
+   harness_unguard(a);
    pthread_join(a->thread, NULL);
    return a->ret;
 }
@@ -200,11 +306,14 @@ vt_exec_join(struct vt_async_exec *a)
 
 #define VT_KNOB_DIR "/sys/module/vsvm/parameters/"
 
-/* Read a numeric vsvm module parameter: 0, or a negative errno. */
+/*
+ * Read a numeric vsvm module parameter (a bool one reads as Y/N: 1/0):
+ * 0, or a negative errno.
+ */
 static inline int
 vt_knob_get(const char *name, unsigned long *val)
 {
-   char path[128];
+   char path[128], text[32];
    FILE *f;
    int ok;
 
@@ -212,8 +321,12 @@ vt_knob_get(const char *name, unsigned long *val)
    f = fopen(path, "r");
    if (!f)
       return -errno;
-   ok = fscanf(f, "%lu", val) == 1;
+   ok = fgets(text, sizeof(text), f) != NULL;
    fclose(f);
+   if (ok && (text[0] == 'Y' || text[0] == 'N'))
+      *val = text[0] == 'Y';
+   else
+      ok = ok && sscanf(text, "%lu", val) == 1;
    return ok ? 0 : -EINVAL;
 }
 
@@ -234,6 +347,31 @@ vt_knob_set(const char *name, unsigned long val)
    if (fclose(f) != 0 && ret == 0)
       ret = -errno;
    return ret;
+}
+
+/*
+ * Set a module knob for this scenario (root only): 0, or a negative errno
+ * (the scenario skips, naming the knob). The teardown puts back the value
+ * it had.
+ */
+static inline int
+vt_knob_override(struct vt_held *h, const char *name, unsigned long val)
+{
+   unsigned long old;
+   int ret;
+
+   if (h->nknobs == VT_MAX_KNOBS)
+      FAIL("more than %u vsvm knobs overridden", VT_MAX_KNOBS);
+   ret = vt_knob_get(name, &old);
+   if (ret)
+      return ret;
+   ret = vt_knob_set(name, val);
+   if (ret)
+      return ret;
+   h->knobs[h->nknobs].name = name;
+   h->knobs[h->nknobs].old = old;
+   h->nknobs++;
+   return 0;
 }
 
 #endif /* VT_COMMON_H */

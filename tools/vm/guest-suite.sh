@@ -7,12 +7,18 @@
 # env:   NVSVM_TEST_TIMEOUT  seconds per binary (default 120)
 #        NVSVM_VSVM_KO       vsvm.ko to load before tests/vsvm/vt-*
 #        NVSVM_KERNEL        passed on to the tests (set by /init)
+#        NVSVM_HARNESS_TIMEOUT_SCALE  per-scenario timeouts times this
+#                            (default 2: a VM on a shared host is slow)
+# The tests are on the shared harness (tests/common/harness.h), told to
+# print piglit's lines (NVSVM_HARNESS_FORMAT=piglit).
 # Output: the tests' own piglit lines, plus a named pseudo-test (piglit
 # subtest) for each check made here; "NVSVM-SUITE-DONE" at the end.
 
 build=${1:?usage: guest-suite.sh BUILD_DIR}
 per=${NVSVM_TEST_TIMEOUT:-120}
 status=0
+export NVSVM_HARNESS_FORMAT=piglit
+export NVSVM_HARNESS_TIMEOUT_SCALE=${NVSVM_HARNESS_TIMEOUT_SCALE:-2}
 
 # One named check of our own, in the piglit shape the counter reads.
 pseudo()
