@@ -44,11 +44,9 @@ kr_version(char *buf, size_t size)
 }
 
 static inline enum piglit_result
-kr_recorded(const char *what, const struct kr_expect *table, long observed)
+kr_recorded_for(const char *v, const char *what,
+                const struct kr_expect *table, long observed)
 {
-   char v[16];
-
-   kr_version(v, sizeof(v));
    for (const struct kr_expect *e = table; e->version; e++) {
       if (strcmp(e->version, v) != 0)
          continue;
@@ -66,6 +64,16 @@ kr_recorded(const char *what, const struct kr_expect *table, long observed)
    printf("# recorded[%s] %s = %ld (no record for this kernel: warn)\n", v,
           what, observed);
    return PIGLIT_WARN;
+}
+
+/* The same for the kernel this runs on. */
+static inline enum piglit_result
+kr_recorded(const char *what, const struct kr_expect *table, long observed)
+{
+   char v[16];
+
+   kr_version(v, sizeof(v));
+   return kr_recorded_for(v, what, table, observed);
 }
 
 /* Worst of two results, for scenarios that record several things. */

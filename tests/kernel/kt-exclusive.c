@@ -140,7 +140,7 @@ cpu_write_revokes_only_that_page(void *data)
 static enum piglit_result
 mirror_forgets_next_page_cpu_table_does_not(void *data)
 {
-   static const struct kt_expect mirror_next[] = {
+   static const struct kr_expect mirror_next[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -241,7 +241,7 @@ out:
 static enum piglit_result
 device_write_lands_and_ends_exclusivity(void *data)
 {
-   static const struct kt_expect present_after[] = {
+   static const struct kr_expect present_after[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -272,7 +272,7 @@ out:
 static enum piglit_result
 bad_ranges_get_named_errors(void *data)
 {
-   static const struct kt_expect unmapped[] = {
+   static const struct kr_expect unmapped[] = {
       { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", -EFAULT },
       { NULL, 0 },
    };

@@ -19,7 +19,7 @@ struct kt_ctx {
 static enum piglit_result
 fork_after_convert_child_and_parent_isolated(void *data)
 {
-   static const struct kt_expect parent_present[] = {
+   static const struct kr_expect parent_present[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -74,7 +74,7 @@ out:
 static enum piglit_result
 mprotect_readonly_exclusive_device_write_refused(void *data)
 {
-   static const struct kt_expect write_ro[] = {
+   static const struct kr_expect write_ro[] = {
       { "6.1", -EPERM }, { "6.12", -EPERM }, { "7.2", -EPERM },
       { NULL, 0 },
    };
@@ -109,7 +109,7 @@ out:
 static enum piglit_result
 munmap_exclusive_range_device_gets_error_not_stale_data(void *data)
 {
-   static const struct kt_expect read_gone[] = {
+   static const struct kr_expect read_gone[] = {
       { "6.1", -EFAULT }, { "6.12", -EFAULT }, { "7.2", -EFAULT },
       { NULL, 0 },
    };

@@ -119,7 +119,7 @@ out:
 static enum piglit_result
 convert_pages_in_device_memory_migrates_them_home(void *data)
 {
-   static const struct kt_expect convert[] = {
+   static const struct kr_expect convert[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -162,7 +162,7 @@ out:
 static enum piglit_result
 migrate_to_device_skips_exclusive_pages(void *data)
 {
-   static const struct kt_expect moved_excl[] = {
+   static const struct kr_expect moved_excl[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -196,7 +196,7 @@ out:
 static enum piglit_result
 snapshot_names_exclusive_zero_and_plain_pages(void *data)
 {
-   static const struct kt_expect excl[] = {
+   static const struct kr_expect excl[] = {
       { "6.1", NVSVM_SNAP_NONE },
       { "6.12", NVSVM_SNAP_NONE },
       { "7.2", NVSVM_SNAP_NONE }, { NULL, 0 },

@@ -44,10 +44,10 @@ io_uring_fixed_buffer_written_while_device_exclusive(void *data)
 static enum piglit_result
 io_uring_fixed_buffer_written_while_device_exclusive(void *data)
 {
-   static const struct kt_expect convert[] = {
+   static const struct kr_expect convert[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
-   static const struct kt_expect still_excl[] = {
+   static const struct kr_expect still_excl[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -98,7 +98,7 @@ io_uring_fixed_buffer_written_while_device_exclusive(void *data)
    excl = nvsvm_device_check_exclusive(dev, buf, KT_PAGE);
    r2 = kt_recorded(&ctx->k, "device still exclusive after io_uring wrote",
                     still_excl, excl);
-   res = kt_worst(res, r2);
+   res = kr_worst(res, r2);
    PG_ASSERT(kt_pm_exclusive(buf));
    /* The CPU takes the page back and finds what io_uring wrote. */
    if (kt_check_fill(buf, 1, 0x52) >= 0)
@@ -122,7 +122,7 @@ out:
 static enum piglit_result
 mlocked_pages_convert_and_stay_locked(void *data)
 {
-   static const struct kt_expect convert[] = {
+   static const struct kr_expect convert[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;

@@ -59,7 +59,7 @@ ksm_all_merged(const unsigned char *buf)
 static enum piglit_result
 ksm_merged_page_converts_after_cow_break(void *data)
 {
-   static const struct kt_expect convert[] = {
+   static const struct kr_expect convert[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;

@@ -44,7 +44,7 @@ make_file(size_t npages, uint64_t salt)
  */
 static enum piglit_result
 check_rejected(struct kt_ctx *ctx, const char *what, void *p, size_t len,
-               enum nvsvm_range_reason want, const struct kt_expect *kernel,
+               enum nvsvm_range_reason want, const struct kr_expect *kernel,
                uint64_t salt)
 {
    enum piglit_result res = PIGLIT_FAIL;
@@ -76,7 +76,7 @@ out:
 static enum piglit_result
 map_shared_file_rejected_as_shared(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", -EOPNOTSUPP },
       { NULL, 0 },
    };
@@ -106,7 +106,7 @@ out:
 static enum piglit_result
 private_file_unwritten_page_rejected_as_file_backed(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 },
       { NULL, 0 },
    };
@@ -133,7 +133,7 @@ out:
 static enum piglit_result
 shmem_shared_anonymous_rejected_as_shared(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", -EOPNOTSUPP },
       { NULL, 0 },
    };
@@ -155,7 +155,7 @@ out:
 static enum piglit_result
 hugetlb_rejected_as_hugetlb(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", -EOPNOTSUPP },
       { NULL, 0 },
    };
@@ -196,7 +196,7 @@ out:
 static enum piglit_result
 readonly_mapping_rejected_as_not_writable(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", -EFAULT },
       { NULL, 0 },
    };

@@ -45,7 +45,7 @@ exclusive_page(struct nvsvm_device *dev, uint64_t salt, int *ret)
 static enum piglit_result
 prot_none_page_refused_ebusy_until_6_14_efault_since_6_15(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", -EFAULT }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -93,16 +93,16 @@ library_retries(struct nvsvm_device *dev, void *p, size_t len, int *ret)
 static enum piglit_result
 library_retries_permanent_refusals_until_6_14_not_since_6_15(void *data)
 {
-   static const struct kt_expect shm[] = {
+   static const struct kr_expect shm[] = {
       { "6.1", 63 }, { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
    };
-   static const struct kt_expect unm[] = {
+   static const struct kr_expect unm[] = {
       { "6.1", 63 }, { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
    };
-   static const struct kt_expect ro[] = {
+   static const struct kr_expect ro[] = {
       { "6.1", 63 }, { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
    };
-   static const struct kt_expect file[] = {
+   static const struct kr_expect file[] = {
       { "6.1", 63 }, { "6.12", 63 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -137,21 +137,21 @@ library_retries_permanent_refusals_until_6_14_not_since_6_15(void *data)
    printf("# unmapped page: %s after %ld retries\n", nvsvm_error_name(ret),
           n);
    PG_ASSERT(ret < 0);
-   res = kt_worst(res, kt_recorded(&ctx->k,
+   res = kr_worst(res, kt_recorded(&ctx->k,
                                    "library retries for an unmapped page",
                                    unm, n));
    n = library_retries(dev, rop, KT_PAGE, &ret);
    printf("# read-only page: %s after %ld retries\n", nvsvm_error_name(ret),
           n);
    PG_ASSERT(ret < 0);
-   res = kt_worst(res, kt_recorded(&ctx->k,
+   res = kr_worst(res, kt_recorded(&ctx->k,
                                    "library retries for a read-only page",
                                    ro, n));
    n = library_retries(dev, filep, KT_PAGE, &ret);
    printf("# MAP_SHARED file page: %s after %ld retries\n",
           nvsvm_error_name(ret), n);
    PG_ASSERT(ret < 0);
-   res = kt_worst(res, kt_recorded(&ctx->k,
+   res = kr_worst(res, kt_recorded(&ctx->k,
                                    "library retries for a MAP_SHARED file "
                                    "page", file, n));
    if (kt_check_fill(shmp, 1, 0x52) >= 0 || kt_check_fill(rop, 1, 0x53) >= 0 ||
@@ -180,7 +180,7 @@ out:
 static enum piglit_result
 exclusive_entry_swap_type_one_type_since_6_15(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", 28 }, { "6.12", 29 }, { "7.2", 30 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -218,10 +218,10 @@ out:
 static enum piglit_result
 mprotect_readonly_keeps_page_exclusive(void *data)
 {
-   static const struct kt_expect type[] = {
+   static const struct kr_expect type[] = {
       { "6.1", 29 }, { "6.12", 30 }, { "7.2", 30 }, { NULL, 0 },
    };
-   static const struct kt_expect excl[] = {
+   static const struct kr_expect excl[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -241,7 +241,7 @@ mprotect_readonly_keeps_page_exclusive(void *data)
    e = kt_pagemap(p);
    res = kt_recorded(&ctx->k, "exclusive after mprotect(PROT_READ)", excl,
                      kt_pm_exclusive(p));
-   res = kt_worst(res, kt_recorded(&ctx->k,
+   res = kr_worst(res, kt_recorded(&ctx->k,
                                    "swap type after mprotect(PROT_READ)",
                                    type, KT_PM_SWAP_TYPE(e)));
    if (kt_check_fill(p, 1, 0x55) >= 0)
@@ -289,13 +289,13 @@ smaps_field(const void *addr, const char *key)
 static enum piglit_result
 thp_tail_page_refused_until_6_14_one_pte_since_6_15_pmd_split(void *data)
 {
-   static const struct kt_expect k_ret[] = {
+   static const struct kr_expect k_ret[] = {
       { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", 0 }, { NULL, 0 },
    };
-   static const struct kt_expect k_ptes[] = {
+   static const struct kr_expect k_ptes[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 1 }, { NULL, 0 },
    };
-   static const struct kt_expect k_huge[] = {
+   static const struct kr_expect k_huge[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -326,10 +326,10 @@ thp_tail_page_refused_until_6_14_one_pte_since_6_15_pmd_split(void *data)
    printf("# tail page 9: %s, %u PTEs exclusive, AnonHugePages %ld kB\n",
           nvsvm_error_name(ret), n, huge);
    res = kt_recorded(&ctx->k, "convert THP tail page", k_ret, ret);
-   res = kt_worst(res, kt_recorded(&ctx->k,
+   res = kr_worst(res, kt_recorded(&ctx->k,
                                    "PTEs exclusive after tail conversion",
                                    k_ptes, n));
-   res = kt_worst(res, kt_recorded(&ctx->k,
+   res = kr_worst(res, kt_recorded(&ctx->k,
                                    "AnonHugePages kB after tail conversion",
                                    k_huge, huge));
    if (kt_check_fill(hp, HPAGE / KT_PAGE, 0x56) >= 0)
@@ -351,7 +351,7 @@ enum kt_access { BY_VM_READV, BY_PROC_MEM, BY_POPULATE_READ,
 
 static enum piglit_result
 access_revokes(struct kt_ctx *ctx, enum kt_access how, const char *what,
-               const struct kt_expect *k)
+               const struct kr_expect *k)
 {
    enum piglit_result res = PIGLIT_FAIL;
    struct nvsvm_device *dev = NULL;
@@ -410,7 +410,7 @@ out:
 static enum piglit_result
 process_vm_readv_revokes_exclusive_page(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
 
@@ -421,7 +421,7 @@ process_vm_readv_revokes_exclusive_page(void *data)
 static enum piglit_result
 proc_pid_mem_read_revokes_exclusive_page(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
 
@@ -432,7 +432,7 @@ proc_pid_mem_read_revokes_exclusive_page(void *data)
 static enum piglit_result
 madv_populate_read_revokes_exclusive_page(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
 
@@ -443,7 +443,7 @@ madv_populate_read_revokes_exclusive_page(void *data)
 static enum piglit_result
 madv_populate_write_revokes_exclusive_page(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
 
@@ -455,7 +455,7 @@ madv_populate_write_revokes_exclusive_page(void *data)
 static enum piglit_result
 mincore_of_exclusive_page(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -490,13 +490,13 @@ out:
 static enum piglit_result
 smaps_accounting_of_exclusive_pages(void *data)
 {
-   static const struct kt_expect rss[] = {
+   static const struct kr_expect rss[] = {
       { "6.1", 16 }, { "6.12", 16 }, { "7.2", 16 }, { NULL, 0 },
    };
-   static const struct kt_expect anon[] = {
+   static const struct kr_expect anon[] = {
       { "6.1", 16 }, { "6.12", 16 }, { "7.2", 16 }, { NULL, 0 },
    };
-   static const struct kt_expect priv[] = {
+   static const struct kr_expect priv[] = {
       { "6.1", 16 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -516,10 +516,10 @@ smaps_accounting_of_exclusive_pages(void *data)
    printf("# Rss %ld kB, Anonymous %ld kB, Private_Dirty %ld kB\n", r, a,
           pd);
    res = kt_recorded(&ctx->k, "smaps Rss kB of 4 exclusive pages", rss, r);
-   res = kt_worst(res, kt_recorded(&ctx->k,
+   res = kr_worst(res, kt_recorded(&ctx->k,
                                    "smaps Anonymous kB of 4 exclusive pages",
                                    anon, a));
-   res = kt_worst(res, kt_recorded(&ctx->k,
+   res = kr_worst(res, kt_recorded(&ctx->k,
                                    "smaps Private_Dirty kB of 4 exclusive "
                                    "pages", priv, pd));
    if (kt_check_fill(p, 4, 0x59) >= 0)
@@ -535,7 +535,7 @@ out:
 static enum piglit_result
 mremap_moves_exclusive_entry_along(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;
@@ -572,7 +572,7 @@ out:
 static enum piglit_result
 madv_free_leaves_exclusive_page_and_data(void *data)
 {
-   static const struct kt_expect k[] = {
+   static const struct kr_expect k[] = {
       { "6.1", 1 }, { "6.12", 1 }, { "7.2", 1 }, { NULL, 0 },
    };
    struct kt_ctx *ctx = data;

@@ -102,11 +102,11 @@ count_exclusive(const unsigned char *p, unsigned npages)
 static enum piglit_result
 thp_range_refused_until_6_14_converts_since_6_15_check_warns(void *data)
 {
-   static const struct kt_expect thp_whole[] = {
+   static const struct kr_expect thp_whole[] = {
       { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", 0 },
       { NULL, 0 },
    };
-   static const struct kt_expect thp_tail[] = {
+   static const struct kr_expect thp_tail[] = {
       { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", 0 },
       { NULL, 0 },
    };
@@ -136,7 +136,7 @@ thp_range_refused_until_6_14_converts_since_6_15_check_warns(void *data)
    res = kt_recorded(&ctx->k, "convert one THP tail page", thp_tail,
                      ret_tail);
    r2 = kt_recorded(&ctx->k, "convert a whole THP", thp_whole, ret_whole);
-   res = kt_worst(res, r2);
+   res = kr_worst(res, r2);
    /*
     * The library's rule (the placement pool keeps THP out of its chunks
     * where it blocks conversion) must be what this kernel just did, not
@@ -170,11 +170,11 @@ out:
 static enum piglit_result
 thp_head_page_takes_whole_2m_until_6_14_one_pte_since_6_15(void *data)
 {
-   static const struct kt_expect head[] = {
+   static const struct kr_expect head[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 },
       { NULL, 0 },
    };
-   static const struct kt_expect ptes[] = {
+   static const struct kr_expect ptes[] = {
       { "6.1", 512 }, { "6.12", 512 }, { "7.2", 1 },
       { NULL, 0 },
    };
@@ -199,7 +199,7 @@ thp_head_page_takes_whole_2m_until_6_14_one_pte_since_6_15(void *data)
    res = kt_recorded(&ctx->k, "convert THP head page", head, ret);
    r2 = kt_recorded(&ctx->k, "PTEs exclusive after head conversion", ptes,
                     n);
-   res = kt_worst(res, r2);
+   res = kr_worst(res, r2);
    if (ret == 0 && n > 1) {
       /* Touching a page the device never asked for takes it back. */
       PG_ASSERT_EQ(*(volatile uint64_t *)(hp + 7 * KT_PAGE),

@@ -26,6 +26,7 @@
 #include "nvsvm_testdev.h"
 #include "piglit.h"
 #include "piglit_check.h"
+#include "kernel_record.h"
 
 #define KT_PAGE ((size_t)NVSVM_PAGE_SIZE)
 #define KT_DEV0 "/dev/hmm_dmirror0"
@@ -57,51 +58,16 @@ kt_kernel_get(struct kt_kernel *k)
       snprintf(k->version, sizeof(k->version), "unknown");
 }
 
-/* Behaviour that differs between kernels, as measured on each. */
-struct kt_expect {
-   const char *version;   /* "6.12" */
-   long value;
-};
-
 /*
- * Compare an observation with what was recorded for this kernel: pass
- * when it matches, fail when it differs, warn (with the value, to be
- * recorded) when this kernel has no record yet.
+ * Compare an observation with what was recorded for this kernel
+ * (tests/common/kernel_record.h): pass, fail when it changed, warn when
+ * this kernel has no record yet.
  */
 static inline enum piglit_result
 kt_recorded(const struct kt_kernel *k, const char *what,
-            const struct kt_expect *table, long observed)
+            const struct kr_expect *table, long observed)
 {
-   for (const struct kt_expect *e = table; e->version; e++) {
-      if (strcmp(e->version, k->version) != 0)
-         continue;
-      printf("# recorded[%s] %s = %ld%s%s%s (expected %ld)\n", k->version,
-             what, observed, observed < 0 ? " (" : "",
-             observed < 0 ? nvsvm_error_name((int)observed) : "",
-             observed < 0 ? ")" : "", e->value);
-      if (observed != e->value) {
-         printf("# FAIL: %s changed on %s: %ld, recorded %ld\n", what,
-                k->version, observed, e->value);
-         return PIGLIT_FAIL;
-      }
-      return PIGLIT_PASS;
-   }
-   printf("# recorded[%s] %s = %ld (no record for this kernel: warn)\n",
-          k->version, what, observed);
-   return PIGLIT_WARN;
-}
-
-/* Worst of two results, for scenarios that record several things. */
-static inline enum piglit_result
-kt_worst(enum piglit_result a, enum piglit_result b)
-{
-   if (a == PIGLIT_FAIL || b == PIGLIT_FAIL)
-      return PIGLIT_FAIL;
-   if (a == PIGLIT_WARN || b == PIGLIT_WARN)
-      return PIGLIT_WARN;
-   if (a == PIGLIT_SKIP || b == PIGLIT_SKIP)
-      return PIGLIT_SKIP;
-   return PIGLIT_PASS;
+   return kr_recorded_for(k->version, what, table, observed);
 }
 
 /* ------------------------------------------------------------- device */
