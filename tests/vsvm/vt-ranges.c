@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 
 #include "vt_common.h"
+#include "kernel_record.h"
 #include "thp_probe.h"
 
 #define HUGE_SZ (2ull << 20)
@@ -79,7 +80,16 @@ range_vs_device(struct nvsvm_device *dev, const char *what,
       ASSERT_EQ(rep.reason, want_reason);
       /* ...and the kernel agreed: the channel died on that fault. */
       ASSERT_RET(ret, -EIO);
-      ASSERT_RET(e.fault_status, want_fault);
+      {
+         /* This kernel's answer, into the per-kernel table. */
+         char v[16], rec[96];
+         const struct kr_expect k[] = { { v, want_fault }, { NULL, 0 } };
+
+         kr_version(v, sizeof(v));
+         snprintf(rec, sizeof(rec), "%s: channel fault status", what);
+         KR_EXPECT(rec, k, e.fault_status);
+         ASSERT_RET(e.fault_status, want_fault);
+      }
       ASSERT_EQ(e.fault_addr, (uintptr_t)p);
       ASSERT_EQ(e.fault_access, 2);
       ASSERT_EQ(e.delta.kills, 1);
