@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel-path scenarios: NUMA migration of device-exclusive pages between
+ * the VM's two nodes (numa=fake=2). move_pages() looks each page up and
+ * migrates what it finds; migrate_pages() walks the page tables of the
+ * whole process. What each does with an exclusive entry (leave it, or
+ * move the page and end exclusivity) is recorded per kernel
+ * (tests/common/kernel_record.h); the data must come through intact.
+ */
+
+#include <sys/syscall.h>
+
+#include "harness_nvsvm.h"
+#include "kt_common.h"
+
+#define NUMA_PAGES 8
+#define KT_MPOL_MF_MOVE (1 << 1)
+
+FIXTURE(numa)
+{
+   struct nvsvm_device *dev;
+};
+
+FIXTURE_SETUP(numa)
+{
+   int ret;
+
+   if (geteuid() != 0)
+      SKIP("pagemap swap entries need root");
+   if (access("/sys/devices/system/node/node1", F_OK) != 0)
+      SKIP("one NUMA node (a kernel without CONFIG_NUMA_EMU, or not "
+           "booted with numa=fake=2 as tools/vm/run does)");
+   ret = nvsvm_device_open(KT_DEV0, &self->dev);
+   if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO)
+      SKIP("%s: no HMM test device (kernel without CONFIG_TEST_HMM, or "
+           "not in the VM: tools/vm/run)", KT_DEV0);
+   ASSERT_OK(ret);
+}
+
+FIXTURE_TEARDOWN(numa)
+{
+   if (self->dev)
+      nvsvm_device_close(self->dev);
+}
+
+/* move_pages(2): nodes NULL queries; status[i] is a node or -errno. */
+static long
+kt_move_pages(void *p, unsigned n, const int *nodes, int *status)
+{
+   void *pages[NUMA_PAGES];
+
+   for (unsigned i = 0; i < n; i++)
+      pages[i] = (char *)p + i * KT_PAGE;
+   return syscall(SYS_move_pages, 0, (unsigned long)n, pages, nodes, status,
+                  nodes ? KT_MPOL_MF_MOVE : 0);
+}
+
+static int
+count_exclusive(const unsigned char *p)
+{
+   int n = 0;
+
+   for (unsigned i = 0; i < NUMA_PAGES; i++)
+      n += kt_pm_exclusive(p + i * KT_PAGE);
+   return n;
+}
+
+/* Fresh pages, filled, on one node; returns that node. */
+static int
+exclusive_pages(struct nvsvm_device *dev, unsigned char **pp, uint64_t salt)
+{
+   int status[NUMA_PAGES];
+   unsigned char *p = kt_map_anon(NUMA_PAGES, true);
+
+   ASSERT_TRUE(p);
+   DEFER_MUNMAP(p, NUMA_PAGES * KT_PAGE);
+   kt_fill(p, NUMA_PAGES, salt);
+   ASSERT_EQ(kt_move_pages(p, NUMA_PAGES, NULL, status), 0);
+   ASSERT_GE(status[0], 0);
+   ASSERT_OK(nvsvm_device_atomic_fault(dev, p, NUMA_PAGES * KT_PAGE, NULL));
+   ASSERT_EQ(count_exclusive(p), NUMA_PAGES);
+   *pp = p;
+   return status[0];
+}
+
+/* The device reads the data intact, then the CPU. */
+static void
+data_intact(struct nvsvm_device *dev, const unsigned char *p, uint64_t salt)
+{
+   unsigned char *copy = malloc(NUMA_PAGES * KT_PAGE);
+
+   ASSERT_TRUE(copy);
+   DEFER_FREE(copy);
+   ASSERT_OK(nvsvm_device_read(dev, p, NUMA_PAGES * KT_PAGE, copy));
+   ASSERT_EQ(kt_check_fill(copy, NUMA_PAGES, salt), -1);
+   ASSERT_EQ(kt_check_fill(p, NUMA_PAGES, salt), -1);
+}
+
+TEST_F(numa, move_pages_of_exclusive_pages)
+{
+   static const struct kr_expect query[] = { { NULL, 0 } };
+   static const struct kr_expect moved[] = { { NULL, 0 } };
+   static const struct kr_expect left[] = { { NULL, 0 } };
+   int nodes[NUMA_PAGES], status[NUMA_PAGES], node, ok = 0;
+   unsigned char *p;
+   long ret;
+
+   node = exclusive_pages(self->dev, &p, 0x6e);
+   ASSERT_EQ(kt_move_pages(p, NUMA_PAGES, NULL, status), 0);
+   TH_LOG("pages on node %d; query of an exclusive page: %d", node,
+          status[0]);
+   KR_EXPECT("move_pages query status of an exclusive page", query,
+             status[0]);
+
+   for (unsigned i = 0; i < NUMA_PAGES; i++)
+      nodes[i] = !node;
+   ret = kt_move_pages(p, NUMA_PAGES, nodes, status);
+   for (unsigned i = 0; i < NUMA_PAGES; i++)
+      ok += status[i] == !node;
+   TH_LOG("move_pages to node %d: %ld, status[0] %d, %d moved, %d still "
+          "exclusive", !node, ret < 0 ? -errno : ret, status[0], ok,
+          count_exclusive(p));
+   KR_EXPECT("pages move_pages reports moved to the other node", moved, ok);
+   KR_EXPECT("exclusive pages left after move_pages", left,
+             count_exclusive(p));
+   data_intact(self->dev, p, 0x6e);
+}
+
+TEST_F(numa, migrate_pages_of_exclusive_pages)
+{
+   static const struct kr_expect left[] = { { NULL, 0 } };
+   unsigned long from, to;
+   unsigned char *p;
+   int node, status[NUMA_PAGES];
+   long ret;
+
+   node = exclusive_pages(self->dev, &p, 0x6f);
+   from = 1ul << node;
+   to = 1ul << !node;
+   ret = syscall(SYS_migrate_pages, 0, 8 * sizeof(unsigned long), &from,
+                 &to);
+   TH_LOG("migrate_pages node %d -> %d: %ld%s%s", node, !node, ret,
+          ret < 0 ? " " : "", ret < 0 ? strerror(errno) : "");
+   ASSERT_GE(ret, 0);
+   KR_EXPECT("exclusive pages left after migrate_pages", left,
+             count_exclusive(p));
+   data_intact(self->dev, p, 0x6f);
+   /* Present again after the CPU read: where the page is now. */
+   ASSERT_EQ(kt_move_pages(p, 1, NULL, status), 0);
+   TH_LOG("after the CPU read the first page is on node %d", status[0]);
+}
+
+TEST_HARNESS_MAIN
