@@ -101,11 +101,15 @@ TEST_F(memcg, memory_reclaim_leaves_exclusive_pages_until_6_14_swaps_them_since_
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", CG_PAGES }, { NULL, 0 },
    };
    unsigned char *p = kt_map_anon(CG_PAGES, true), *copy;
-   int excl = 0, swp = 0, present = 0, ret;
+   unsigned char *ctl = kt_map_anon(CG_PAGES, true);
+   int excl = 0, swp = 0, present = 0, ctl_swp = 0, ret;
 
-   ASSERT_TRUE(p);
+   ASSERT_TRUE(p && ctl);
    DEFER_MUNMAP(p, CG_PAGES * KT_PAGE);
+   DEFER_MUNMAP(ctl, CG_PAGES * KT_PAGE);
    kt_fill(p, CG_PAGES, 0x6c);
+   /* The control: plain pages of the same cgroup, which reclaim swaps. */
+   kt_fill(ctl, CG_PAGES, 0x6d);
    ASSERT_OK(nvsvm_device_atomic_fault(self->dev, p, CG_PAGES * KT_PAGE,
                                        NULL));
    for (unsigned i = 0; i < CG_PAGES; i++)
@@ -124,8 +128,13 @@ TEST_F(memcg, memory_reclaim_leaves_exclusive_pages_until_6_14_swaps_them_since_
       present += !!(e & KT_PM_PRESENT);
       swp += !x && (e & KT_PM_SWAP);
    }
-   TH_LOG("of %d pages: %d still exclusive, %d in swap, %d present",
-          CG_PAGES, excl, swp, present);
+   for (unsigned i = 0; i < CG_PAGES; i++)
+      ctl_swp += !!(kt_pagemap(ctl + i * KT_PAGE) & KT_PM_SWAP);
+   TH_LOG("of %d pages: %d still exclusive, %d in swap, %d present; "
+          "control: %d of %d in swap", CG_PAGES, excl, swp, present,
+          ctl_swp, CG_PAGES);
+   /* Reclaim really ran over this cgroup: the plain pages went. */
+   ASSERT_EQ(ctl_swp, CG_PAGES);
    KR_EXPECT("exclusive pages left after memory.reclaim", left, excl);
    KR_EXPECT("exclusive pages swapped out by memory.reclaim", swapped, swp);
 
@@ -136,6 +145,7 @@ TEST_F(memcg, memory_reclaim_leaves_exclusive_pages_until_6_14_swaps_them_since_
    ASSERT_OK(nvsvm_device_read(self->dev, p, CG_PAGES * KT_PAGE, copy));
    ASSERT_EQ(kt_check_fill(copy, CG_PAGES, 0x6c), -1);
    ASSERT_EQ(kt_check_fill(p, CG_PAGES, 0x6c), -1);
+   ASSERT_EQ(kt_check_fill(ctl, CG_PAGES, 0x6d), -1);
 }
 
 TEST_HARNESS_MAIN

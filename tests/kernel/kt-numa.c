@@ -98,9 +98,15 @@ data_intact(struct nvsvm_device *dev, const unsigned char *p, uint64_t salt)
 
 TEST_F(numa, move_pages_of_exclusive_pages)
 {
-   static const struct kr_expect query[] = { { NULL, 0 } };
-   static const struct kr_expect moved[] = { { NULL, 0 } };
-   static const struct kr_expect left[] = { { NULL, 0 } };
+   static const struct kr_expect query[] = {
+      { "6.12", -ENOENT }, { NULL, 0 },
+   };
+   static const struct kr_expect moved[] = {
+      { "6.12", 0 }, { NULL, 0 },
+   };
+   static const struct kr_expect left[] = {
+      { "6.12", NUMA_PAGES }, { NULL, 0 },
+   };
    int nodes[NUMA_PAGES], status[NUMA_PAGES], node, ok = 0;
    unsigned char *p;
    long ret;
@@ -114,6 +120,20 @@ TEST_F(numa, move_pages_of_exclusive_pages)
 
    for (unsigned i = 0; i < NUMA_PAGES; i++)
       nodes[i] = !node;
+   /* The control: plain pages move to the other node. */
+   {
+      unsigned char *ctl = kt_map_anon(NUMA_PAGES, true);
+      int moved = 0;
+
+      ASSERT_TRUE(ctl);
+      DEFER_MUNMAP(ctl, NUMA_PAGES * KT_PAGE);
+      kt_fill(ctl, NUMA_PAGES, 0x70);
+      ASSERT_EQ(kt_move_pages(ctl, NUMA_PAGES, nodes, status), 0);
+      for (unsigned i = 0; i < NUMA_PAGES; i++)
+         moved += status[i] == !node;
+      ASSERT_EQ(moved, NUMA_PAGES);
+      ASSERT_EQ(kt_check_fill(ctl, NUMA_PAGES, 0x70), -1);
+   }
    ret = kt_move_pages(p, NUMA_PAGES, nodes, status);
    for (unsigned i = 0; i < NUMA_PAGES; i++)
       ok += status[i] == !node;
@@ -128,7 +148,9 @@ TEST_F(numa, move_pages_of_exclusive_pages)
 
 TEST_F(numa, migrate_pages_of_exclusive_pages)
 {
-   static const struct kr_expect left[] = { { NULL, 0 } };
+   static const struct kr_expect left[] = {
+      { "6.12", NUMA_PAGES }, { NULL, 0 },
+   };
    unsigned long from, to;
    unsigned char *p;
    int node, status[NUMA_PAGES];
@@ -137,11 +159,22 @@ TEST_F(numa, migrate_pages_of_exclusive_pages)
    node = exclusive_pages(self->dev, &p, 0x6f);
    from = 1ul << node;
    to = 1ul << !node;
+   /* The control: a plain page of this process, on the same node. */
+   unsigned char *ctl = kt_map_anon(1, true);
+
+   ASSERT_TRUE(ctl);
+   DEFER_MUNMAP(ctl, KT_PAGE);
+   kt_fill(ctl, 1, 0x71);
+   ASSERT_EQ(kt_move_pages(ctl, 1, NULL, status), 0);
+   ASSERT_EQ(status[0], node);
    ret = syscall(SYS_migrate_pages, 0, 8 * sizeof(unsigned long), &from,
                  &to);
    TH_LOG("migrate_pages node %d -> %d: %ld%s%s", node, !node, ret,
           ret < 0 ? " " : "", ret < 0 ? strerror(errno) : "");
    ASSERT_GE(ret, 0);
+   ASSERT_EQ(kt_move_pages(ctl, 1, NULL, status), 0);
+   TH_LOG("the plain control page is now on node %d", status[0]);
+   ASSERT_EQ(status[0], !node);
    KR_EXPECT("exclusive pages left after migrate_pages", left,
              count_exclusive(p));
    data_intact(self->dev, p, 0x6f);
