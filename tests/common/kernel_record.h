@@ -19,7 +19,13 @@
 #include <sys/utsname.h>
 
 #include "nvsvm/nvsvm.h"
-#include "piglit.h"
+
+/* What a comparison with the record says. */
+enum kr_result {
+   KR_PASS,   /* the value recorded for this kernel */
+   KR_FAIL,   /* a changed value */
+   KR_WARN,   /* no record for this kernel yet */
+};
 
 struct kr_expect {
    const char *version;   /* "6.12" */
@@ -43,7 +49,7 @@ kr_version(char *buf, size_t size)
       snprintf(buf, size, "unknown");
 }
 
-static inline enum piglit_result
+static inline enum kr_result
 kr_recorded_for(const char *v, const char *what,
                 const struct kr_expect *table, long observed)
 {
@@ -57,17 +63,17 @@ kr_recorded_for(const char *v, const char *what,
       if (observed != e->value) {
          printf("# FAIL: %s changed on %s: %ld, recorded %ld\n", what, v,
                 observed, e->value);
-         return PIGLIT_FAIL;
+         return KR_FAIL;
       }
-      return PIGLIT_PASS;
+      return KR_PASS;
    }
    printf("# recorded[%s] %s = %ld (no record for this kernel: warn)\n", v,
           what, observed);
-   return PIGLIT_WARN;
+   return KR_WARN;
 }
 
 /* The same for the kernel this runs on. */
-static inline enum piglit_result
+static inline enum kr_result
 kr_recorded(const char *what, const struct kr_expect *table, long observed)
 {
    char v[16];
@@ -76,30 +82,26 @@ kr_recorded(const char *what, const struct kr_expect *table, long observed)
    return kr_recorded_for(v, what, table, observed);
 }
 
-/* Worst of two results, for scenarios that record several things. */
-static inline enum piglit_result
-kr_worst(enum piglit_result a, enum piglit_result b)
-{
-   if (a == PIGLIT_FAIL || b == PIGLIT_FAIL)
-      return PIGLIT_FAIL;
-   if (a == PIGLIT_WARN || b == PIGLIT_WARN)
-      return PIGLIT_WARN;
-   if (a == PIGLIT_SKIP || b == PIGLIT_SKIP)
-      return PIGLIT_SKIP;
-   return PIGLIT_PASS;
-}
-
 /*
  * The same check inside a test on the shared harness (harness.h): a
  * changed value is a failure, a kernel without a record a warning.
  */
+#define KR_EXPECT_FOR(version, what, table, observed)                  \
+   do {                                                                \
+      enum kr_result _kr = kr_recorded_for((version), (what), (table), \
+                                           (observed));                \
+      if (_kr == KR_FAIL)                                              \
+         MARK_FAIL("%s changed on this kernel", (what));               \
+      else if (_kr == KR_WARN)                                         \
+         MARK_WARN("%s: no record for this kernel", (what));           \
+   } while (0)
+
+/* The same for the kernel this runs on (kr_version()). */
 #define KR_EXPECT(what, table, observed)                               \
    do {                                                                \
-      enum piglit_result _kr = kr_recorded((what), (table), (observed)); \
-      if (_kr == PIGLIT_FAIL)                                          \
-         MARK_FAIL("%s changed on this kernel", (what));               \
-      else if (_kr == PIGLIT_WARN)                                     \
-         MARK_WARN("%s: no record for this kernel", (what));           \
+      char _krv[16];                                                   \
+      kr_version(_krv, sizeof(_krv));                                  \
+      KR_EXPECT_FOR(_krv, (what), (table), (observed));                \
    } while (0)
 
 #endif

@@ -10,10 +10,6 @@
 
 #include "kt_common.h"
 
-struct kt_ctx {
-   struct kt_kernel k;
-};
-
 #define CONTEND_ROUNDS 2000
 #define CONTEND_LIMIT_S 60.0
 
@@ -22,50 +18,39 @@ struct kt_ctx {
  * revokes the other device (its mirror forgets the page), the CPU's data
  * survives, and the CPU's PTE ends up exclusive for whoever was last.
  */
-static enum piglit_result
-two_devices_alternate_one_page_each_revokes_the_other(void *data)
+TEST_F_TIMEOUT(hmm, two_devices_alternate_one_page_each_revokes_the_other,
+               CONTEND_LIMIT_S + 30)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *d0 = NULL, *d1 = NULL;
+   struct nvsvm_device *d0 = self->dev, *d1 = kt_open_dev1(self);
    uint64_t *page = kt_map_anon(1, true);
    uint64_t copy[KT_PAGE / 8];
    double end = kt_now() + CONTEND_LIMIT_S;
    unsigned i;
 
-   (void)data;
-   PG_ASSERT(page);
-   KT_OPEN(KT_DEV0, &d0);
-   KT_OPEN(KT_DEV1, &d1);
+   ASSERT_TRUE(page);
    for (i = 0; i < CONTEND_ROUNDS && kt_now() < end; i++) {
       struct nvsvm_device *me = (i & 1) ? d1 : d0;
       struct nvsvm_device *other = (i & 1) ? d0 : d1;
 
       page[0] = i;   /* the CPU's turn in between: revokes both */
-      PG_OK(nvsvm_device_atomic_fault(me, page, KT_PAGE, copy));
+      ASSERT_OK(nvsvm_device_atomic_fault(me, page, KT_PAGE, copy));
       if (copy[0] != i)
-         PG_FAIL("round %u: device %d saw %" PRIu64, i, i & 1, copy[0]);
+         FAIL("round %u: device %d saw %" PRIu64, i, i & 1, copy[0]);
       if (nvsvm_device_check_exclusive(me, page, KT_PAGE) != 1)
-         PG_FAIL("round %u: device %d not exclusive after converting", i,
-                 i & 1);
+         FAIL("round %u: device %d not exclusive after converting", i,
+              i & 1);
       if (nvsvm_device_check_exclusive(other, page, KT_PAGE) != 0)
-         PG_FAIL("round %u: device %d still exclusive", i, !(i & 1));
+         FAIL("round %u: device %d still exclusive", i, !(i & 1));
    }
-   PG_ASSERT_EQ(i, CONTEND_ROUNDS);
+   ASSERT_EQ(i, CONTEND_ROUNDS);
 
    /* Without a CPU turn in between: d1 takes the page straight from d0. */
-   PG_OK(nvsvm_device_atomic_fault(d0, page, KT_PAGE, NULL));
-   PG_OK(nvsvm_device_atomic_fault(d1, page, KT_PAGE, copy));
-   PG_ASSERT_EQ(copy[0], CONTEND_ROUNDS - 1);
-   PG_ASSERT_EQ(nvsvm_device_check_exclusive(d0, page, KT_PAGE), 0);
-   PG_ASSERT_EQ(nvsvm_device_check_exclusive(d1, page, KT_PAGE), 1);
-   PG_ASSERT(kt_pm_exclusive(page));
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(d0);
-   nvsvm_device_close(d1);
-   if (page)
-      munmap(page, KT_PAGE);
-   return res;
+   ASSERT_OK(nvsvm_device_atomic_fault(d0, page, KT_PAGE, NULL));
+   ASSERT_OK(nvsvm_device_atomic_fault(d1, page, KT_PAGE, copy));
+   ASSERT_EQ(copy[0], CONTEND_ROUNDS - 1);
+   ASSERT_EQ(nvsvm_device_check_exclusive(d0, page, KT_PAGE), 0);
+   ASSERT_EQ(nvsvm_device_check_exclusive(d1, page, KT_PAGE), 1);
+   ASSERT_TRUE(kt_pm_exclusive(page));
 }
 
 /* --------------------------------------------------------- CPU threads */
@@ -107,33 +92,48 @@ worker_thread(void *arg)
    return NULL;
 }
 
-static enum piglit_result
-cpu_threads_increment_while_device_converts_nothing_lost(void *data)
+/* The workers that run, stopped and joined (also by an ASSERT's guard). */
+struct workers {
+   pthread_t th[THREADS];
+   unsigned started;
+   int stop;
+};
+
+static void
+workers_stop(void *arg, uintptr_t n)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct workers *ws = arg;
+
+   (void)n;
+   __atomic_store_n(&ws->stop, 1, __ATOMIC_RELEASE);
+   for (; ws->started; ws->started--)
+      pthread_join(ws->th[ws->started - 1], NULL);
+}
+
+TEST_F_TIMEOUT(hmm, cpu_threads_increment_while_device_converts_nothing_lost,
+               CONTEND_LIMIT_S + 30)
+{
+   struct nvsvm_device *dev = self->dev;
    unsigned char *pages = kt_map_anon(THREADS, true);
    struct worker w[THREADS];
-   pthread_t th[THREADS];
-   unsigned started = 0, converted = 0, refused = 0;
+   struct workers ws = { .started = 0 };
+   unsigned converted = 0, refused = 0;
    uint64_t faults = 0;
    double deadline = kt_now() + CONTEND_LIMIT_S;
    double hammer_end = kt_now() + HAMMER_S;
-   int stop = 0;
    struct nvsvm_device_stats st;
 
-   (void)data;
-   PG_ASSERT(pages);
+   ASSERT_TRUE(pages);
    memset(pages, 0, THREADS * KT_PAGE);
-   KT_OPEN(KT_DEV0, &dev);
+   harness_guard(workers_stop, &ws, 0);
    for (unsigned t = 0; t < THREADS; t++) {
       w[t].counter = (uint64_t *)(pages + t * KT_PAGE);
       w[t].until = deadline;
-      w[t].stop = &stop;
+      w[t].stop = &ws.stop;
       w[t].finished = 0;
-      if (pthread_create(&th[t], NULL, worker_thread, &w[t]) != 0)
-         PG_FAIL("pthread_create %u", t);
-      started++;
+      if (pthread_create(&ws.th[t], NULL, worker_thread, &w[t]) != 0)
+         FAIL("pthread_create %u", t);
+      ws.started++;
    }
    /*
     * The device grabs the pages one by one, round and round, as a GPU's
@@ -152,7 +152,7 @@ cpu_threads_increment_while_device_converts_nothing_lost(void *data)
        * under it: a loaded host may give the device few turns a second.
        */
       if (converted >= MIN_CONVERSIONS && kt_now() > hammer_end)
-         __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+         __atomic_store_n(&ws.stop, 1, __ATOMIC_RELEASE);
       ret = nvsvm_device_atomic_fault(dev, pages + (i % THREADS) * KT_PAGE,
                                       KT_PAGE, NULL);
       if (ret == 0)
@@ -160,23 +160,22 @@ cpu_threads_increment_while_device_converts_nothing_lost(void *data)
       else if (ret == -EBUSY || ret == -ENOENT)
          refused++;
       else
-         PG_FAIL("device conversion: %s", nvsvm_error_name(ret));
+         FAIL("device conversion: %s", nvsvm_error_name(ret));
    }
-   __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-   for (; started; started--)
-      pthread_join(th[started - 1], NULL);
+   workers_stop(&ws, 0);
+   harness_unguard(&ws);
    for (unsigned t = 0; t < THREADS; t++) {
       faults += w[t].faults;
       if (w[t].counter[0] != w[t].done)
-         PG_FAIL("thread %u: page says %" PRIu64 ", thread made %" PRIu64,
-                 t, w[t].counter[0], w[t].done);
+         FAIL("thread %u: page says %" PRIu64 ", thread made %" PRIu64,
+              t, w[t].counter[0], w[t].done);
    }
-   PG_OK(nvsvm_device_get_stats(dev, &st));
+   ASSERT_OK(nvsvm_device_get_stats(dev, &st));
    printf("# %u page conversions (%u refused after bounded retries, %"
           PRIu64 " retries), %" PRIu64 " CPU faults, %" PRIu64
           " increments by thread 0\n", converted, refused, st.retries,
           faults, w[0].done);
-   PG_ASSERT_GE(converted, MIN_CONVERSIONS);
+   ASSERT_GE(converted, MIN_CONVERSIONS);
    /*
     * Each worker fault takes back a page the device converted: faults
     * happen, and never more than conversions (plus a few for the
@@ -186,32 +185,8 @@ cpu_threads_increment_while_device_converts_nothing_lost(void *data)
     * the CPU took the page back before the device's copy, with a fault
     * of its own, so every attempt counts (a loaded host retries more).
     */
-   PG_ASSERT_GE(faults, 1);
-   PG_ASSERT_LE(faults, converted + refused + st.retries + 16 * THREADS);
-   res = PIGLIT_PASS;
-out:
-   __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-   for (; started; started--)
-      pthread_join(th[started - 1], NULL);
-   nvsvm_device_close(dev);
-   if (pages)
-      munmap(pages, THREADS * KT_PAGE);
-   return res;
+   ASSERT_GE(faults, 1);
+   ASSERT_LE(faults, converted + refused + st.retries + 16 * THREADS);
 }
 
-int
-main(int argc, char **argv)
-{
-   static const struct piglit_subtest tests[] = {
-      { "two_devices_alternate_one_page_each_revokes_the_other",
-        two_devices_alternate_one_page_each_revokes_the_other },
-      { "cpu_threads_increment_while_device_converts_nothing_lost",
-        cpu_threads_increment_while_device_converts_nothing_lost },
-   };
-   struct kt_ctx ctx;
-
-   kt_kernel_get(&ctx.k);
-   printf("# kernel %s (%s)\n", ctx.k.release, ctx.k.version);
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]), &ctx,
-                              argc, argv);
-}
+TEST_HARNESS_MAIN

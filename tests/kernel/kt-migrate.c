@@ -7,10 +7,6 @@
 
 #include "kt_common.h"
 
-struct kt_ctx {
-   struct kt_kernel k;
-};
-
 #define NPAGES 16
 #define SNAP_DEV_RW (NVSVM_SNAP_DEV_PRIVATE_LOCAL | NVSVM_SNAP_WRITE)
 
@@ -24,232 +20,164 @@ snap_differs(const uint8_t *snap, unsigned n, uint8_t want)
    return -1;
 }
 
-static enum piglit_result
-migrate_to_device_memory_and_back_then_convert(void *data)
+TEST_F(hmm, migrate_to_device_memory_and_back_then_convert)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    unsigned char *buf = kt_map_anon(NPAGES, true);
    unsigned char *copy = malloc(NPAGES * KT_PAGE);
    uint8_t snap[NPAGES];
    uint64_t moved = 0;
    int bad;
 
-   (void)data;
-   PG_ASSERT(buf && copy);
+   DEFER_FREE(copy);
+   ASSERT_TRUE(buf && copy);
    kt_fill(buf, NPAGES, 0x71);
-   KT_OPEN(KT_DEV0, &dev);
 
-   PG_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, NPAGES * KT_PAGE,
-                                         &moved));
-   PG_ASSERT_EQ(moved, NPAGES);
-   PG_OK(nvsvm_device_snapshot(dev, buf, NPAGES * KT_PAGE, snap));
+   ASSERT_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, NPAGES * KT_PAGE,
+                                             &moved));
+   ASSERT_EQ(moved, NPAGES);
+   ASSERT_OK(nvsvm_device_snapshot(dev, buf, NPAGES * KT_PAGE, snap));
    if ((bad = snap_differs(snap, NPAGES, SNAP_DEV_RW)) >= 0)
-      PG_FAIL("page %d in device memory reads 0x%02x, want 0x%02x", bad,
-              snap[bad], SNAP_DEV_RW);
+      FAIL("page %d in device memory reads 0x%02x, want 0x%02x", bad,
+           snap[bad], SNAP_DEV_RW);
    /* To the CPU, a device-private page is a non-present swap entry. */
    for (int i = 0; i < NPAGES; i++)
-      PG_ASSERT(kt_pm_exclusive(buf + i * KT_PAGE));
+      ASSERT_TRUE(kt_pm_exclusive(buf + i * KT_PAGE));
 
-   PG_OK(nvsvm_device_migrate_to_sys_mem(dev, buf, NPAGES * KT_PAGE,
-                                         &moved));
-   PG_ASSERT_EQ(moved, NPAGES);
-   PG_OK(nvsvm_device_snapshot(dev, buf, NPAGES * KT_PAGE, snap));
+   ASSERT_OK(nvsvm_device_migrate_to_sys_mem(dev, buf, NPAGES * KT_PAGE,
+                                             &moved));
+   ASSERT_EQ(moved, NPAGES);
+   ASSERT_OK(nvsvm_device_snapshot(dev, buf, NPAGES * KT_PAGE, snap));
    if ((bad = snap_differs(snap, NPAGES, NVSVM_SNAP_WRITE)) >= 0)
-      PG_FAIL("page %d back in system memory reads 0x%02x", bad, snap[bad]);
+      FAIL("page %d back in system memory reads 0x%02x", bad, snap[bad]);
    for (int i = 0; i < NPAGES; i++)
-      PG_ASSERT(kt_pm_present(buf + i * KT_PAGE));
+      ASSERT_TRUE(kt_pm_present(buf + i * KT_PAGE));
 
    /* The round trip kept every byte, and atomics work on the result. */
-   PG_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, copy));
+   ASSERT_OK(nvsvm_device_atomic_fault(dev, buf, NPAGES * KT_PAGE, copy));
    if (kt_check_fill(copy, NPAGES, 0x71) >= 0)
-      PG_FAIL("device copy after the round trip differs");
-   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, NPAGES * KT_PAGE), 1);
+      FAIL("device copy after the round trip differs");
+   ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, NPAGES * KT_PAGE), 1);
    if (kt_check_fill(buf, NPAGES, 0x71) >= 0)
-      PG_FAIL("CPU data after the round trip differs");
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(dev);
-   if (buf)
-      munmap(buf, NPAGES * KT_PAGE);
-   free(copy);
-   return res;
+      FAIL("CPU data after the round trip differs");
 }
 
 /* nouveau has no to-host bind: pages come home when the CPU faults. */
-static enum piglit_result
-cpu_touch_brings_one_device_page_home(void *data)
+TEST_F(hmm, cpu_touch_brings_one_device_page_home)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    unsigned char *buf = kt_map_anon(4, true);
    uint8_t snap[4];
    uint64_t moved = 0;
 
-   (void)data;
-   PG_ASSERT(buf);
+   ASSERT_TRUE(buf);
    kt_fill(buf, 4, 0x72);
-   KT_OPEN(KT_DEV0, &dev);
-   PG_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, 4 * KT_PAGE, &moved));
-   PG_ASSERT_EQ(moved, 4);
+   ASSERT_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, 4 * KT_PAGE, &moved));
+   ASSERT_EQ(moved, 4);
 
-   PG_ASSERT_EQ(*(volatile uint64_t *)(buf + 2 * KT_PAGE),
-                kt_pattern(2, 0, 0x72));
-   PG_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
-   PG_ASSERT_EQ(snap[0], SNAP_DEV_RW);
-   PG_ASSERT_EQ(snap[1], SNAP_DEV_RW);
-   PG_ASSERT_EQ(snap[2], NVSVM_SNAP_WRITE);
-   PG_ASSERT_EQ(snap[3], SNAP_DEV_RW);
-   PG_ASSERT(kt_pm_present(buf + 2 * KT_PAGE));
+   ASSERT_EQ(*(volatile uint64_t *)(buf + 2 * KT_PAGE),
+             kt_pattern(2, 0, 0x72));
+   ASSERT_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
+   ASSERT_EQ(snap[0], SNAP_DEV_RW);
+   ASSERT_EQ(snap[1], SNAP_DEV_RW);
+   ASSERT_EQ(snap[2], NVSVM_SNAP_WRITE);
+   ASSERT_EQ(snap[3], SNAP_DEV_RW);
+   ASSERT_TRUE(kt_pm_present(buf + 2 * KT_PAGE));
 
-   PG_OK(nvsvm_device_atomic_fault(dev, buf + 2 * KT_PAGE, KT_PAGE, NULL));
-   PG_ASSERT(kt_pm_exclusive(buf + 2 * KT_PAGE));
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(dev);
-   if (buf)
-      munmap(buf, 4 * KT_PAGE);
-   return res;
+   ASSERT_OK(nvsvm_device_atomic_fault(dev, buf + 2 * KT_PAGE, KT_PAGE,
+                                       NULL));
+   ASSERT_TRUE(kt_pm_exclusive(buf + 2 * KT_PAGE));
 }
 
 /*
  * Converting pages that sit in device memory: the conversion's write
  * fault migrates them home first, then makes them exclusive.
  */
-static enum piglit_result
-convert_pages_in_device_memory_migrates_them_home(void *data)
+TEST_F(hmm, convert_pages_in_device_memory_migrates_them_home)
 {
    static const struct kr_expect convert[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
-   struct kt_ctx *ctx = data;
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    unsigned char *buf = kt_map_anon(4, true);
    unsigned char *copy = malloc(4 * KT_PAGE);
    uint8_t snap[4];
    uint64_t moved = 0;
    int ret;
 
-   PG_ASSERT(buf && copy);
+   DEFER_FREE(copy);
+   ASSERT_TRUE(buf && copy);
    kt_fill(buf, 4, 0x73);
-   KT_OPEN(KT_DEV0, &dev);
-   PG_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, 4 * KT_PAGE, &moved));
-   PG_ASSERT_EQ(moved, 4);
+   ASSERT_OK(nvsvm_device_migrate_to_dev_mem(dev, buf, 4 * KT_PAGE, &moved));
+   ASSERT_EQ(moved, 4);
 
    ret = nvsvm_device_atomic_fault(dev, buf, 4 * KT_PAGE, copy);
-   res = kt_recorded(&ctx->k, "convert pages in device memory", convert,
-                     ret);
+   KT_EXPECT(self, "convert pages in device memory", convert, ret);
    if (ret == 0) {
       if (kt_check_fill(copy, 4, 0x73) >= 0)
-         PG_FAIL("device copy differs");
-      PG_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
+         FAIL("device copy differs");
+      ASSERT_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
       /* Exclusive now, not device-private: the snapshot sees nothing. */
-      PG_ASSERT_EQ(snap_differs(snap, 4, NVSVM_SNAP_NONE), -1);
-      PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 4 * KT_PAGE), 1);
+      ASSERT_EQ(snap_differs(snap, 4, NVSVM_SNAP_NONE), -1);
+      ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 4 * KT_PAGE), 1);
    }
    if (kt_check_fill(buf, 4, 0x73) >= 0)
-      PG_FAIL("CPU data differs");
-out:
-   nvsvm_device_close(dev);
-   if (buf)
-      munmap(buf, 4 * KT_PAGE);
-   free(copy);
-   return res;
+      FAIL("CPU data differs");
 }
 
 /* migrate_vma collects present pages only: exclusive ones stay put. */
-static enum piglit_result
-migrate_to_device_skips_exclusive_pages(void *data)
+TEST_F(hmm, migrate_to_device_skips_exclusive_pages)
 {
    static const struct kr_expect moved_excl[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
-   struct kt_ctx *ctx = data;
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    unsigned char *buf = kt_map_anon(2, true);
    uint64_t moved = 99;
    int ret;
 
-   PG_ASSERT(buf);
+   ASSERT_TRUE(buf);
    kt_fill(buf, 2, 0x74);
-   KT_OPEN(KT_DEV0, &dev);
-   PG_OK(nvsvm_device_atomic_fault(dev, buf, 2 * KT_PAGE, NULL));
+   ASSERT_OK(nvsvm_device_atomic_fault(dev, buf, 2 * KT_PAGE, NULL));
    ret = nvsvm_device_migrate_to_dev_mem(dev, buf, 2 * KT_PAGE, &moved);
    printf("# migrate exclusive pages: %s, %" PRIu64 " moved\n",
           nvsvm_error_name(ret), moved);
-   PG_ASSERT_EQ(ret, 0);
-   res = kt_recorded(&ctx->k, "exclusive pages moved to device memory",
-                     moved_excl, (long)moved);
-   PG_ASSERT(kt_pm_exclusive(buf));
-   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 2 * KT_PAGE), 1);
+   ASSERT_EQ(ret, 0);
+   KT_EXPECT(self, "exclusive pages moved to device memory",
+             moved_excl, (long)moved);
+   ASSERT_TRUE(kt_pm_exclusive(buf));
+   ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, 2 * KT_PAGE), 1);
    if (kt_check_fill(buf, 2, 0x74) >= 0)
-      PG_FAIL("CPU data differs");
-out:
-   nvsvm_device_close(dev);
-   if (buf)
-      munmap(buf, 2 * KT_PAGE);
-   return res;
+      FAIL("CPU data differs");
 }
 
-static enum piglit_result
-snapshot_names_exclusive_zero_and_plain_pages(void *data)
+TEST_F(hmm, snapshot_names_exclusive_zero_and_plain_pages)
 {
    static const struct kr_expect excl[] = {
       { "6.1", NVSVM_SNAP_NONE },
       { "6.12", NVSVM_SNAP_NONE },
       { "7.2", NVSVM_SNAP_NONE }, { NULL, 0 },
    };
-   struct kt_ctx *ctx = data;
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    unsigned char *buf = kt_map_anon(4, true);
    uint8_t snap[4];
 
-   PG_ASSERT(buf);
-   KT_OPEN(KT_DEV0, &dev);
+   ASSERT_TRUE(buf);
    buf[0] = 1;                               /* plain, written */
    (void)*(volatile unsigned char *)(buf + KT_PAGE); /* zero page */
    buf[2 * KT_PAGE] = 1;
-   PG_OK(nvsvm_device_atomic_fault(dev, buf + 2 * KT_PAGE, KT_PAGE, NULL));
+   ASSERT_OK(nvsvm_device_atomic_fault(dev, buf + 2 * KT_PAGE, KT_PAGE,
+                                       NULL));
    /* page 3 never touched */
-   PG_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
+   ASSERT_OK(nvsvm_device_snapshot(dev, buf, 4 * KT_PAGE, snap));
    printf("# snapshot: plain 0x%02x zero 0x%02x exclusive 0x%02x "
           "untouched 0x%02x\n", snap[0], snap[1], snap[2], snap[3]);
-   PG_ASSERT_EQ(snap[0], NVSVM_SNAP_WRITE);
-   PG_ASSERT_EQ(snap[1], NVSVM_SNAP_ZERO | NVSVM_SNAP_READ);
-   PG_ASSERT_EQ(snap[3], NVSVM_SNAP_NONE);
-   res = kt_recorded(&ctx->k, "snapshot of an exclusive page", excl,
-                     snap[2]);
+   ASSERT_EQ(snap[0], NVSVM_SNAP_WRITE);
+   ASSERT_EQ(snap[1], NVSVM_SNAP_ZERO | NVSVM_SNAP_READ);
+   ASSERT_EQ(snap[3], NVSVM_SNAP_NONE);
+   KT_EXPECT(self, "snapshot of an exclusive page", excl, snap[2]);
    /* Snapshot never faults: the page is still the device's. */
-   PG_ASSERT(kt_pm_exclusive(buf + 2 * KT_PAGE));
-out:
-   nvsvm_device_close(dev);
-   if (buf)
-      munmap(buf, 4 * KT_PAGE);
-   return res;
+   ASSERT_TRUE(kt_pm_exclusive(buf + 2 * KT_PAGE));
 }
 
-int
-main(int argc, char **argv)
-{
-   static const struct piglit_subtest tests[] = {
-      { "migrate_to_device_memory_and_back_then_convert",
-        migrate_to_device_memory_and_back_then_convert },
-      { "cpu_touch_brings_one_device_page_home",
-        cpu_touch_brings_one_device_page_home },
-      { "convert_pages_in_device_memory_migrates_them_home",
-        convert_pages_in_device_memory_migrates_them_home },
-      { "migrate_to_device_skips_exclusive_pages",
-        migrate_to_device_skips_exclusive_pages },
-      { "snapshot_names_exclusive_zero_and_plain_pages",
-        snapshot_names_exclusive_zero_and_plain_pages },
-   };
-   struct kt_ctx ctx;
-
-   kt_kernel_get(&ctx.k);
-   printf("# kernel %s (%s)\n", ctx.k.release, ctx.k.version);
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]), &ctx,
-                              argc, argv);
-}
+TEST_HARNESS_MAIN

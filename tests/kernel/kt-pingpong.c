@@ -11,46 +11,34 @@
 #include "kt_common.h"
 #include "nvsvm_pingpong.h"
 
-struct kt_ctx {
-   struct kt_kernel k;
-};
-
 /*
  * 10,000 rounds of CPU store + device conversion through the library's
  * engine: the device's copy at each conversion holds the CPU's last store.
  */
-static enum piglit_result
-ownership_pingpong_device_sees_every_cpu_store(void *data)
+TEST_F_TIMEOUT(hmm, ownership_pingpong_device_sees_every_cpu_store, 150)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    struct nvsvm_pingpong_params p;
    struct nvsvm_pingpong_result r;
 
-   (void)data;
-   KT_OPEN(KT_DEV0, &dev);
    nvsvm_pingpong_params_default(&p);
    p.rounds = 10000;
    p.warmup = 10;
    p.time_limit_s = 120;
-   PG_OK(nvsvm_pingpong_run(dev, &p, &r));
+   ASSERT_OK(nvsvm_pingpong_run(dev, &p, &r));
    printf("# %u rounds in %.2f s: median %.1f us, p99 %.1f us, %.0f "
           "conversions/s, %" PRIu64 " minor faults, %" PRIu64
           " retries, clock %" PRIu64 " ns\n", r.rounds, r.total_s,
           r.median_us, r.p99_us, r.conversions_per_s, r.minor_faults,
           r.retries, r.clock_res_ns);
-   PG_ASSERT_EQ(r.rounds, 10000);
-   PG_ASSERT(!r.time_limited);
-   PG_ASSERT_EQ(r.lost, 0);
+   ASSERT_EQ(r.rounds, 10000);
+   ASSERT_TRUE(!r.time_limited);
+   ASSERT_EQ(r.lost, 0);
    /* Every round's store hits an exclusive entry: one fault each. */
-   PG_ASSERT_GE(r.minor_faults, r.rounds);
-   PG_ASSERT_LE(r.minor_faults, r.rounds + r.rounds / 10);
+   ASSERT_GE(r.minor_faults, r.rounds);
+   ASSERT_LE(r.minor_faults, r.rounds + r.rounds / 10);
    /* Nothing else touches the page: conversions never need a retry. */
-   PG_ASSERT_EQ(r.retries, 0);
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(dev);
-   return res;
+   ASSERT_EQ(r.retries, 0);
 }
 
 /* ------------------------------------------------------------- handoff */
@@ -107,25 +95,32 @@ handoff_device(void *arg)
    return NULL;
 }
 
-static enum piglit_result
-handoff_pingpong_sequence_strictly_increases_nothing_lost(void *data)
+/* Stop the device's side and wait for it (also an ASSERT's guard). */
+static void
+handoff_stop(void *arg, uintptr_t th)
 {
-   enum piglit_result res = PIGLIT_FAIL;
+   struct handoff *h = arg;
+
+   __atomic_store_n(&h->stop, 1, __ATOMIC_RELAXED);
+   pthread_join((pthread_t)th, NULL);
+}
+
+TEST_F_TIMEOUT(hmm, handoff_pingpong_sequence_strictly_increases_nothing_lost,
+               HANDOFF_LIMIT_S + 30)
+{
    struct handoff h = { 0 };
    unsigned cpu_turns = 0, cpu_backwards = 0;
    uint64_t last = 0;
    struct timespec nap = { 0, 20 * 1000 };
    pthread_t th;
-   bool started = false;
 
-   (void)data;
    h.seq = kt_map_anon(1, true);
-   PG_ASSERT(h.seq);
+   ASSERT_TRUE(h.seq);
    h.seq[0] = 0;
-   KT_OPEN(KT_DEV0, &h.dev);
+   h.dev = self->dev;
    h.deadline = kt_now() + HANDOFF_LIMIT_S;
-   PG_ASSERT_EQ(pthread_create(&th, NULL, handoff_device, &h), 0);
-   started = true;
+   ASSERT_EQ(pthread_create(&th, NULL, handoff_device, &h), 0);
+   harness_guard(handoff_stop, &h, (uintptr_t)th);
 
    /* The CPU's side: only on an even value does it write, +1. */
    while (cpu_turns < HANDOFF_ROUNDS && kt_now() < h.deadline &&
@@ -140,32 +135,22 @@ handoff_pingpong_sequence_strictly_increases_nothing_lost(void *data)
          continue;
       }
       if (v != 2ull * cpu_turns)
-         PG_FAIL("CPU turn %u found %" PRIu64 ", want %u", cpu_turns, v,
-                 2 * cpu_turns);
+         FAIL("CPU turn %u found %" PRIu64 ", want %u", cpu_turns, v,
+              2 * cpu_turns);
       __atomic_store_n(h.seq, v + 1, __ATOMIC_RELEASE);
       cpu_turns++;
    }
+   harness_unguard(&h);
    pthread_join(th, NULL);
-   started = false;
    printf("# %u CPU turns, %u device turns, %u device polls\n", cpu_turns,
           h.dev_turns, h.dev_polls);
    if (h.dev_err)
-      PG_FAIL("device side: %s", nvsvm_error_name(h.dev_err));
-   PG_ASSERT_EQ(cpu_turns, HANDOFF_ROUNDS);
-   PG_ASSERT_EQ(h.dev_turns, HANDOFF_ROUNDS);
-   PG_ASSERT_EQ(cpu_backwards, 0);
-   PG_ASSERT_EQ(h.dev_backwards, 0);
-   PG_ASSERT_EQ(h.seq[0], 2 * HANDOFF_ROUNDS);
-   res = PIGLIT_PASS;
-out:
-   if (started) {
-      __atomic_store_n(&h.stop, 1, __ATOMIC_RELAXED);
-      pthread_join(th, NULL);
-   }
-   nvsvm_device_close(h.dev);
-   if (h.seq)
-      munmap(h.seq, KT_PAGE);
-   return res;
+      FAIL("device side: %s", nvsvm_error_name(h.dev_err));
+   ASSERT_EQ(cpu_turns, HANDOFF_ROUNDS);
+   ASSERT_EQ(h.dev_turns, HANDOFF_ROUNDS);
+   ASSERT_EQ(cpu_backwards, 0);
+   ASSERT_EQ(h.dev_backwards, 0);
+   ASSERT_EQ(h.seq[0], 2 * HANDOFF_ROUNDS);
 }
 
 /* ---------------------------------------------------------- neighbours */
@@ -234,70 +219,45 @@ hammer_while_converting(struct nvsvm_device *dev, unsigned char *a,
    return ret;
 }
 
-static enum piglit_result
-neighbour_page_in_same_2m_region_takes_no_faults(void *data)
+TEST_F_TIMEOUT(hmm, neighbour_page_in_same_2m_region_takes_no_faults,
+               2 * NEIGHBOUR_LIMIT_S + 30)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
-   unsigned char *map = NULL, *region;
+   struct nvsvm_device *dev = self->dev;
+   unsigned char *map, *region;
    struct hammer near = { 0 }, same = { 0 };
    unsigned conv_b, refused_b, conv_a, refused_a;
 
-   (void)data;
    map = mmap(NULL, 2 * REGION, PROT_READ | PROT_WRITE,
               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-   PG_ASSERT(map != MAP_FAILED);
+   ASSERT_TRUE(map != MAP_FAILED);
+   DEFER_MUNMAP(map, 2 * REGION);
    region = (unsigned char *)(((uintptr_t)map + REGION - 1) &
                               ~(uintptr_t)(REGION - 1));
-   PG_ASSERT_EQ(madvise(region, REGION, MADV_NOHUGEPAGE), 0);
+   ASSERT_EQ(madvise(region, REGION, MADV_NOHUGEPAGE), 0);
    memset(region, 1, REGION);
-   KT_OPEN(KT_DEV0, &dev);
 
    /* Page B (7 pages after A, same 2 MiB region): the 4 KiB promise. */
-   PG_OK(hammer_while_converting(dev, region, region + 7 * KT_PAGE, &near,
-                                 &conv_b, &refused_b));
+   ASSERT_OK(hammer_while_converting(dev, region, region + 7 * KT_PAGE,
+                                         &near, &conv_b, &refused_b));
    /* Control: hammering A itself must show the ping-pong. */
-   PG_OK(hammer_while_converting(dev, region, region, &same, &conv_a,
-                                 &refused_a));
+   ASSERT_OK(hammer_while_converting(dev, region, region, &same, &conv_a,
+                                         &refused_a));
    printf("# page B: %" PRIu64 " stores, %" PRIu64 " faults while the "
           "device converted A %u times\n", near.stores, near.faults, conv_b);
    printf("# page A: %" PRIu64 " stores, %" PRIu64 " faults while the "
           "device converted A %u times (%u refused)\n", same.stores,
           same.faults, conv_a, refused_a);
-   PG_ASSERT_EQ(conv_b, NEIGHBOUR_CONVERSIONS);
-   PG_ASSERT_EQ(refused_b, 0);
-   PG_ASSERT_GE(near.stores, 1000);
-   PG_ASSERT_LE(near.faults, 2);
+   ASSERT_EQ(conv_b, NEIGHBOUR_CONVERSIONS);
+   ASSERT_EQ(refused_b, 0);
+   ASSERT_GE(near.stores, 1000);
+   ASSERT_LE(near.faults, 2);
    /*
     * The control sees it: each conversion the hammer undoes is a fault
     * (not every one: while the hammer waits for a CPU, the device's next
     * conversion takes the page back itself).
     */
-   PG_ASSERT_GE(conv_a, 10);
-   PG_ASSERT_GE(same.faults, 10);
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(dev);
-   if (map && map != MAP_FAILED)
-      munmap(map, 2 * REGION);
-   return res;
+   ASSERT_GE(conv_a, 10);
+   ASSERT_GE(same.faults, 10);
 }
 
-int
-main(int argc, char **argv)
-{
-   static const struct piglit_subtest tests[] = {
-      { "ownership_pingpong_device_sees_every_cpu_store",
-        ownership_pingpong_device_sees_every_cpu_store },
-      { "handoff_pingpong_sequence_strictly_increases_nothing_lost",
-        handoff_pingpong_sequence_strictly_increases_nothing_lost },
-      { "neighbour_page_in_same_2m_region_takes_no_faults",
-        neighbour_page_in_same_2m_region_takes_no_faults },
-   };
-   struct kt_ctx ctx;
-
-   kt_kernel_get(&ctx.k);
-   printf("# kernel %s (%s)\n", ctx.k.release, ctx.k.version);
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]), &ctx,
-                              argc, argv);
-}
+TEST_HARNESS_MAIN

@@ -9,10 +9,6 @@
 
 #include "kt_common.h"
 
-struct kt_ctx {
-   struct kt_kernel k;
-};
-
 /* ------------------------------------------------------------------ KSM */
 
 #define KSM "/sys/kernel/mm/ksm/"
@@ -31,6 +27,22 @@ ksm_set(const char *knob, long v)
    snprintf(path, sizeof(path), KSM "%s", knob);
    snprintf(num, sizeof(num), "%ld", v);
    kt_write_str(path, num);
+}
+
+/* The knobs as they were, put back after the scenario whatever ends it. */
+static struct ksm_saved ksm_saved = { -1, -1, -1 };
+
+static void
+ksm_restore(void *p, uintptr_t n)
+{
+   struct ksm_saved *saved = p;
+
+   (void)n;
+   ksm_set("run", saved->run);
+   if (saved->pages_to_scan >= 0)
+      ksm_set("pages_to_scan", saved->pages_to_scan);
+   if (saved->sleep_ms >= 0)
+      ksm_set("sleep_millisecs", saved->sleep_ms);
 }
 
 /* The page frame behind addr (root only; 0 when not present). */
@@ -56,32 +68,30 @@ ksm_all_merged(const unsigned char *buf)
    return true;
 }
 
-static enum piglit_result
-ksm_merged_page_converts_after_cow_break(void *data)
+TEST_F_TIMEOUT(hmm, ksm_merged_page_converts_after_cow_break, KSM_WAIT_S + 30)
 {
    static const struct kr_expect convert[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
-   struct kt_ctx *ctx = data;
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
-   struct ksm_saved saved = { -1, -1, -1 };
+   struct nvsvm_device *dev = self->dev;
+   struct ksm_saved *saved = &ksm_saved;
    unsigned char *buf = kt_map_anon(KSM_PAGES, true);
    unsigned char copy[KT_PAGE];
    double end;
    long sharing = 0;
    int ret;
 
-   PG_ASSERT(buf);
-   saved.run = kt_read_long(KSM "run");
-   if (saved.run < 0)
-      PG_SKIP("no " KSM " (kernel without CONFIG_KSM)");
-   saved.pages_to_scan = kt_read_long(KSM "pages_to_scan");
-   saved.sleep_ms = kt_read_long(KSM "sleep_millisecs");
+   ASSERT_TRUE(buf);
+   saved->run = kt_read_long(KSM "run");
+   if (saved->run < 0)
+      SKIP("no " KSM " (kernel without CONFIG_KSM)");
+   saved->pages_to_scan = kt_read_long(KSM "pages_to_scan");
+   saved->sleep_ms = kt_read_long(KSM "sleep_millisecs");
+   HARNESS_DEFER(ksm_restore, saved, 0);
    /* Identical, non-zero pages: KSM folds them into one. */
    memset(buf, 0x5a, KSM_PAGES * KT_PAGE);
    if (madvise(buf, KSM_PAGES * KT_PAGE, MADV_MERGEABLE) != 0)
-      PG_SKIP("MADV_MERGEABLE: %s", strerror(errno));
+      SKIP("MADV_MERGEABLE: %s", strerror(errno));
    ksm_set("pages_to_scan", 1000);
    ksm_set("sleep_millisecs", 10);
    ksm_set("run", 1);
@@ -99,35 +109,22 @@ ksm_merged_page_converts_after_cow_break(void *data)
           PRIx64 "\n", sharing, pfn_of(buf), pfn_of(buf + KT_PAGE));
    /* ksmd merges page by page: wait for all of them, not the first pair. */
    if (!ksm_all_merged(buf))
-      PG_FAIL("KSM did not merge %d identical pages in %.0f s", KSM_PAGES,
-              KSM_WAIT_S);
+      FAIL("KSM did not merge %d identical pages in %.0f s", KSM_PAGES,
+           KSM_WAIT_S);
 
-   KT_OPEN(KT_DEV0, &dev);
    ret = nvsvm_device_atomic_fault(dev, buf, KT_PAGE, copy);
-   res = kt_recorded(&ctx->k, "convert a KSM-merged page", convert, ret);
+   KT_EXPECT(self, "convert a KSM-merged page", convert, ret);
    if (ret == 0) {
       for (size_t i = 0; i < KT_PAGE; i++)
          if (copy[i] != 0x5a)
-            PG_FAIL("device copy byte %zu = 0x%02x", i, copy[i]);
+            FAIL("device copy byte %zu = 0x%02x", i, copy[i]);
       /* The device's write fault gave page 0 its own frame. */
-      PG_ASSERT(kt_pm_exclusive(buf));
-      PG_ASSERT_EQ(pfn_of(buf + KT_PAGE), pfn_of(buf + 2 * KT_PAGE));
+      ASSERT_TRUE(kt_pm_exclusive(buf));
+      ASSERT_EQ(pfn_of(buf + KT_PAGE), pfn_of(buf + 2 * KT_PAGE));
    }
    buf[0] = 1;
-   PG_ASSERT_NE(pfn_of(buf), pfn_of(buf + KT_PAGE));
-   PG_ASSERT_EQ(buf[1], 0x5a);
-out:
-   nvsvm_device_close(dev);
-   if (saved.run >= 0) {
-      ksm_set("run", saved.run);
-      if (saved.pages_to_scan >= 0)
-         ksm_set("pages_to_scan", saved.pages_to_scan);
-      if (saved.sleep_ms >= 0)
-         ksm_set("sleep_millisecs", saved.sleep_ms);
-   }
-   if (buf)
-      munmap(buf, KSM_PAGES * KT_PAGE);
-   return res;
+   ASSERT_NE(pfn_of(buf), pfn_of(buf + KT_PAGE));
+   ASSERT_EQ(buf[1], 0x5a);
 }
 
 /* ------------------------------------------------------------- PAGEOUT */
@@ -168,74 +165,52 @@ fail_reset:
    return false;
 }
 
+/* A HARNESS_DEFER() release: the zram swap made by zram_swap_on(). */
 static void
-zram_swap_off(void)
+zram_swap_off(void *p, uintptr_t n)
 {
+   (void)p;
+   (void)n;
    swapoff("/dev/zram0");
    kt_write_str("/sys/block/zram0/reset", "1");
 }
 
-static enum piglit_result
-pageout_leaves_exclusive_page_with_device(void *data)
+TEST_F(hmm, pageout_leaves_exclusive_page_with_device)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    unsigned char *buf = kt_map_anon(2, true);
-   bool swap = false, ours = false;
+   bool swap = false;
    uint64_t ctl;
 
-   (void)data;
-   PG_ASSERT(buf);
+   ASSERT_TRUE(buf);
    kt_fill(buf, 2, 0x61);
    if (kt_proc_field("/proc/meminfo", "SwapTotal") > 0) {
       swap = true;
       printf("# swap: already on (%ld kB)\n",
              kt_proc_field("/proc/meminfo", "SwapTotal"));
    } else {
-      swap = ours = zram_swap_on();
+      swap = zram_swap_on();
+      if (swap)
+         HARNESS_DEFER(zram_swap_off, NULL, 0);
       printf("# swap: %s\n", swap ? "16 MiB zram, ours" :
              "none (no zram device)");
    }
-   KT_OPEN(KT_DEV0, &dev);
    /* Page 0 goes to the device, page 1 stays the CPU's as the control. */
-   PG_OK(nvsvm_device_atomic_fault(dev, buf, KT_PAGE, NULL));
-   PG_ASSERT_EQ(madvise(buf, 2 * KT_PAGE, MADV_PAGEOUT), 0);
+   ASSERT_OK(nvsvm_device_atomic_fault(dev, buf, KT_PAGE, NULL));
+   ASSERT_EQ(madvise(buf, 2 * KT_PAGE, MADV_PAGEOUT), 0);
 
    /* Reclaim only looks at present PTEs: the exclusive one is skipped. */
-   PG_ASSERT(kt_pm_exclusive(buf));
-   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, KT_PAGE), 1);
+   ASSERT_TRUE(kt_pm_exclusive(buf));
+   ASSERT_EQ(nvsvm_device_check_exclusive(dev, buf, KT_PAGE), 1);
    ctl = kt_pagemap(buf + KT_PAGE);
    printf("# control page after MADV_PAGEOUT: present %d swap %d\n",
           !!(ctl & KT_PM_PRESENT), !!(ctl & KT_PM_SWAP));
    if (swap && ((ctl & KT_PM_PRESENT) || !(ctl & KT_PM_SWAP)))
-      PG_FAIL("with swap, the control page was not paged out");
+      FAIL("with swap, the control page was not paged out");
    if (!swap && !(ctl & KT_PM_PRESENT))
-      PG_FAIL("without swap, the control page went away");
+      FAIL("without swap, the control page went away");
    if (kt_check_fill(buf, 2, 0x61) >= 0)
-      PG_FAIL("data lost across MADV_PAGEOUT");
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(dev);
-   if (buf)
-      munmap(buf, 2 * KT_PAGE);
-   if (ours)
-      zram_swap_off();
-   return res;
+      FAIL("data lost across MADV_PAGEOUT");
 }
 
-int
-main(int argc, char **argv)
-{
-   static const struct piglit_subtest tests[] = {
-      { "ksm_merged_page_converts_after_cow_break",
-        ksm_merged_page_converts_after_cow_break },
-      { "pageout_leaves_exclusive_page_with_device",
-        pageout_leaves_exclusive_page_with_device },
-   };
-   struct kt_ctx ctx;
-
-   kt_kernel_get(&ctx.k);
-   printf("# kernel %s (%s)\n", ctx.k.release, ctx.k.version);
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]), &ctx,
-                              argc, argv);
-}
+TEST_HARNESS_MAIN

@@ -9,13 +9,12 @@
 #include "nvsvm/nvsvm_placement.h"
 #include "thp_probe.h"
 
-struct kt_ctx {
-   struct kt_kernel k;
-};
-
 #define HPAGE (2u << 20)
 
-/* A 2 MiB-aligned 2 MiB window inside a 4 MiB mapping. */
+/*
+ * A 2 MiB-aligned 2 MiB window inside a 4 MiB mapping (*map), unmapped
+ * after the scenario.
+ */
 static unsigned char *
 map_aligned_2m(unsigned char **map)
 {
@@ -25,6 +24,7 @@ map_aligned_2m(unsigned char **map)
       *map = NULL;
       return NULL;
    }
+   DEFER_MUNMAP(*map, 2 * HPAGE);
    return (unsigned char *)(((uintptr_t)*map + HPAGE - 1) &
                             ~(uintptr_t)(HPAGE - 1));
 }
@@ -99,8 +99,7 @@ count_exclusive(const unsigned char *p, unsigned npages)
  * folio, so a range over a THP fails; since 6.15 the PMD mapping is split
  * and every page converts. The range check warns either way.
  */
-static enum piglit_result
-thp_range_refused_until_6_14_converts_since_6_15_check_warns(void *data)
+TEST_F(hmm, thp_range_refused_until_6_14_converts_since_6_15_check_warns)
 {
    static const struct kr_expect thp_whole[] = {
       { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", 0 },
@@ -110,9 +109,7 @@ thp_range_refused_until_6_14_converts_since_6_15_check_warns(void *data)
       { "6.1", -EBUSY }, { "6.12", -EBUSY }, { "7.2", 0 },
       { NULL, 0 },
    };
-   struct kt_ctx *ctx = data;
-   enum piglit_result res = PIGLIT_FAIL, r2;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    struct nvsvm_range_report rep;
    unsigned char *map = NULL, *hp;
    const char *why;
@@ -120,23 +117,20 @@ thp_range_refused_until_6_14_converts_since_6_15_check_warns(void *data)
 
    hp = thp_fresh(&map, 0x31, &why);
    if (!hp && why)
-      PG_SKIP("%s", why);
-   PG_ASSERT(hp);
-   PG_OK(nvsvm_range_check(hp, HPAGE, 0, &rep));
-   PG_ASSERT(rep.warnings & NVSVM_RANGE_WARN_THP);
+      SKIP("%s", why);
+   ASSERT_TRUE(hp);
+   ASSERT_OK(nvsvm_range_check(hp, HPAGE, 0, &rep));
+   ASSERT_TRUE(rep.warnings & NVSVM_RANGE_WARN_THP);
    printf("# range check: %s\n",
           nvsvm_range_warning_str(NVSVM_RANGE_WARN_THP));
-   KT_OPEN(KT_DEV0, &dev);
 
    ret_tail = nvsvm_device_atomic_fault(dev, hp + 5 * KT_PAGE, KT_PAGE,
                                         NULL);
    ret_whole = nvsvm_device_atomic_fault(dev, hp, HPAGE, NULL);
    printf("# THP tail page: %s, whole 2 MiB: %s\n",
           nvsvm_error_name(ret_tail), nvsvm_error_name(ret_whole));
-   res = kt_recorded(&ctx->k, "convert one THP tail page", thp_tail,
-                     ret_tail);
-   r2 = kt_recorded(&ctx->k, "convert a whole THP", thp_whole, ret_whole);
-   res = kr_worst(res, r2);
+   KT_EXPECT(self, "convert one THP tail page", thp_tail, ret_tail);
+   KT_EXPECT(self, "convert a whole THP", thp_whole, ret_whole);
    /*
     * The library's rule (the placement pool keeps THP out of its chunks
     * where it blocks conversion) must be what this kernel just did, not
@@ -145,19 +139,14 @@ thp_range_refused_until_6_14_converts_since_6_15_check_warns(void *data)
    blocks = nvsvm_kernel_thp_blocks_exclusive(NULL);
    printf("# nvsvm_kernel_thp_blocks_exclusive() = %d, tail page %s\n",
           blocks, ret_tail ? "refused" : "converted");
-   PG_ASSERT(blocks == 0 || blocks == 1);
+   ASSERT_TRUE(blocks == 0 || blocks == 1);
    if (blocks != (ret_tail != 0))
-      PG_FAIL("the library says THP %s conversion, the kernel %s a tail "
-              "page", blocks ? "blocks" : "allows",
-              ret_tail ? "refused" : "converted");
+      FAIL("the library says THP %s conversion, the kernel %s a tail "
+           "page", blocks ? "blocks" : "allows",
+           ret_tail ? "refused" : "converted");
    /* A refused conversion leaves the CPU's data as it was. */
    if (kt_check_fill(hp, HPAGE / KT_PAGE, 0x31) >= 0)
-      PG_FAIL("data changed by a refused conversion");
-out:
-   nvsvm_device_close(dev);
-   if (map)
-      munmap(map, 2 * HPAGE);
-   return res;
+      FAIL("data changed by a refused conversion");
 }
 
 /*
@@ -167,8 +156,7 @@ out:
  * granularity 2 MiB, not 4 KiB: another reason for MADV_NOHUGEPAGE).
  * Since 6.15 only the PTE asked for converts, after a PMD split.
  */
-static enum piglit_result
-thp_head_page_takes_whole_2m_until_6_14_one_pte_since_6_15(void *data)
+TEST_F(hmm, thp_head_page_takes_whole_2m_until_6_14_one_pte_since_6_15)
 {
    static const struct kr_expect head[] = {
       { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 },
@@ -178,9 +166,7 @@ thp_head_page_takes_whole_2m_until_6_14_one_pte_since_6_15(void *data)
       { "6.1", 512 }, { "6.12", 512 }, { "7.2", 1 },
       { NULL, 0 },
    };
-   struct kt_ctx *ctx = data;
-   enum piglit_result res = PIGLIT_FAIL, r2;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    unsigned char *map = NULL, *hp;
    const char *why;
    unsigned n;
@@ -188,93 +174,58 @@ thp_head_page_takes_whole_2m_until_6_14_one_pte_since_6_15(void *data)
 
    hp = thp_fresh(&map, 0x33, &why);
    if (!hp && why)
-      PG_SKIP("%s", why);
-   PG_ASSERT(hp);
-   KT_OPEN(KT_DEV0, &dev);
+      SKIP("%s", why);
+   ASSERT_TRUE(hp);
 
    ret = nvsvm_device_atomic_fault(dev, hp, KT_PAGE, NULL);
    n = count_exclusive(hp, HPAGE / KT_PAGE);
    printf("# THP head page: %s; %u of 512 PTEs now device-exclusive\n",
           nvsvm_error_name(ret), n);
-   res = kt_recorded(&ctx->k, "convert THP head page", head, ret);
-   r2 = kt_recorded(&ctx->k, "PTEs exclusive after head conversion", ptes,
-                    n);
-   res = kr_worst(res, r2);
+   KT_EXPECT(self, "convert THP head page", head, ret);
+   KT_EXPECT(self, "PTEs exclusive after head conversion", ptes, n);
    if (ret == 0 && n > 1) {
       /* Touching a page the device never asked for takes it back. */
-      PG_ASSERT_EQ(*(volatile uint64_t *)(hp + 7 * KT_PAGE),
-                   kt_pattern(7, 0, 0x33));
-      PG_ASSERT_EQ(count_exclusive(hp, HPAGE / KT_PAGE), n - 1);
-      PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, hp, KT_PAGE), 1);
+      ASSERT_EQ(*(volatile uint64_t *)(hp + 7 * KT_PAGE),
+                kt_pattern(7, 0, 0x33));
+      ASSERT_EQ(count_exclusive(hp, HPAGE / KT_PAGE), n - 1);
+      ASSERT_EQ(nvsvm_device_check_exclusive(dev, hp, KT_PAGE), 1);
    }
    if (ret == 0 && n == 1) {
       /* One PTE (6.15+): a touch elsewhere leaves the head with the device. */
-      PG_ASSERT(kt_pm_exclusive(hp));
-      PG_ASSERT_EQ(*(volatile uint64_t *)(hp + 7 * KT_PAGE),
-                   kt_pattern(7, 0, 0x33));
-      PG_ASSERT(kt_pm_exclusive(hp));
-      PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, hp, KT_PAGE), 1);
+      ASSERT_TRUE(kt_pm_exclusive(hp));
+      ASSERT_EQ(*(volatile uint64_t *)(hp + 7 * KT_PAGE),
+                kt_pattern(7, 0, 0x33));
+      ASSERT_TRUE(kt_pm_exclusive(hp));
+      ASSERT_EQ(nvsvm_device_check_exclusive(dev, hp, KT_PAGE), 1);
    }
    if (kt_check_fill(hp, HPAGE / KT_PAGE, 0x33) >= 0)
-      PG_FAIL("data changed under the head-page conversion");
-out:
-   nvsvm_device_close(dev);
-   if (map)
-      munmap(map, 2 * HPAGE);
-   return res;
+      FAIL("data changed under the head-page conversion");
 }
 
-static enum piglit_result
-nohugepage_fresh_range_converts_every_page(void *data)
+TEST_F(hmm, nohugepage_fresh_range_converts_every_page)
 {
-   enum piglit_result res = PIGLIT_FAIL;
-   struct nvsvm_device *dev = NULL;
+   struct nvsvm_device *dev = self->dev;
    struct nvsvm_range_report rep;
    unsigned char *map = NULL, *hp, *copy = malloc(HPAGE);
    long bad;
 
-   (void)data;
-   PG_ASSERT(copy);
+   DEFER_FREE(copy);
+   ASSERT_TRUE(copy);
    hp = map_aligned_2m(&map);
-   PG_ASSERT(hp);
-   PG_ASSERT_EQ(madvise(hp, HPAGE, MADV_NOHUGEPAGE), 0);
+   ASSERT_TRUE(hp);
+   ASSERT_EQ(madvise(hp, HPAGE, MADV_NOHUGEPAGE), 0);
    kt_fill(hp, HPAGE / KT_PAGE, 0x32);
-   KT_OPEN(KT_DEV0, &dev);
 
-   PG_OK(nvsvm_range_check(hp, HPAGE, 0, &rep));
-   PG_ASSERT_EQ(rep.warnings & (NVSVM_RANGE_WARN_THP |
-                                NVSVM_RANGE_WARN_THP_ELIGIBLE), 0);
-   PG_OK(nvsvm_device_atomic_fault(dev, hp, HPAGE, copy));
+   ASSERT_OK(nvsvm_range_check(hp, HPAGE, 0, &rep));
+   ASSERT_EQ(rep.warnings & (NVSVM_RANGE_WARN_THP |
+                             NVSVM_RANGE_WARN_THP_ELIGIBLE), 0);
+   ASSERT_OK(nvsvm_device_atomic_fault(dev, hp, HPAGE, copy));
    bad = kt_check_fill(copy, HPAGE / KT_PAGE, 0x32);
    if (bad >= 0)
-      PG_FAIL("device copy differs at word %ld", bad);
+      FAIL("device copy differs at word %ld", bad);
    for (unsigned i = 0; i < HPAGE / KT_PAGE; i++)
       if (!kt_pm_exclusive(hp + i * KT_PAGE))
-         PG_FAIL("page %u of 512 not exclusive", i);
-   res = PIGLIT_PASS;
-out:
-   nvsvm_device_close(dev);
-   if (map)
-      munmap(map, 2 * HPAGE);
-   free(copy);
-   return res;
+         FAIL("page %u of 512 not exclusive", i);
 }
 
-int
-main(int argc, char **argv)
-{
-   static const struct piglit_subtest tests[] = {
-      { "thp_range_refused_until_6_14_converts_since_6_15_check_warns",
-        thp_range_refused_until_6_14_converts_since_6_15_check_warns },
-      { "thp_head_page_takes_whole_2m_until_6_14_one_pte_since_6_15",
-        thp_head_page_takes_whole_2m_until_6_14_one_pte_since_6_15 },
-      { "nohugepage_fresh_range_converts_every_page",
-        nohugepage_fresh_range_converts_every_page },
-   };
-   struct kt_ctx ctx;
-
-   kt_kernel_get(&ctx.k);
-   printf("# kernel %s (%s)\n", ctx.k.release, ctx.k.version);
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]), &ctx,
-                              argc, argv);
-}
+TEST_HARNESS_MAIN

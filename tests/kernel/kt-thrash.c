@@ -13,10 +13,6 @@
 #include "nvsvm/nvsvm_placement.h"
 #include "nvsvm/nvsvm_telemetry.h"
 
-struct kt_ctx {
-   struct kt_kernel k;
-};
-
 #define COUNTERS 16
 #define STEPS 500
 #define LIMIT_S 60.0
@@ -163,62 +159,81 @@ thrash_run(struct nvsvm_device *dev, struct hammer *h, struct run *out)
    return ret;
 }
 
+/* HARNESS_DEFER() releases of what a scenario created. */
+static void
+pool_destroy_deferred(void *pool, uintptr_t n)
+{
+   (void)n;
+   nvsvm_pool_destroy(pool);
+}
+
+static void
+telemetry_destroy_deferred(void *tm, uintptr_t n)
+{
+   (void)n;
+   nvsvm_telemetry_destroy(tm);
+}
+
+/* Stop the CPU thread and wait for it (also an ASSERT's guard). */
+static void
+hammer_stop(void *arg, uintptr_t th)
+{
+   struct hammer *h = arg;
+
+   __atomic_store_n(&h->stop, 1, __ATOMIC_RELAXED);
+   pthread_join((pthread_t)th, NULL);
+}
+
 /*
  * Sixteen counters packed in one group page: the CPU's stores to its
  * fifteen revoke the device's page every time, every device step converts
  * again, and the detector names the page with "split" as its advice.
  */
-static enum piglit_result
-packed_counters_thrash_every_step_detector_advises_split(void *data)
+TEST_F_TIMEOUT(hmm, packed_counters_thrash_every_step_detector_advises_split,
+               LIMIT_S + 30)
 {
-   enum piglit_result res = PIGLIT_FAIL;
    struct nvsvm_watch_params wp = {
       .name = "packed counters",
       .object_size = sizeof(uint64_t),
       .object_stride = sizeof(uint64_t),
    };
-   struct nvsvm_device *dev = NULL;
-   struct nvsvm_pool *pool = NULL;
+   struct nvsvm_device *dev = self->dev;
+   struct nvsvm_pool *pool;
    struct nvsvm_group *group = NULL;
    struct hammer h = { 0 };
    struct run r;
 
-   (void)data;
-   KT_OPEN(KT_DEV0, &dev);
-   PG_OK(nvsvm_pool_create(NULL, &pool));
-   PG_OK(nvsvm_group_create(pool, &group));
+   ASSERT_OK(nvsvm_pool_create(NULL, &pool));
+   HARNESS_DEFER(pool_destroy_deferred, pool, 0);
+   ASSERT_OK(nvsvm_group_create(pool, &group));
    for (unsigned i = 0; i < COUNTERS; i++)
-      PG_OK(nvsvm_group_alloc(group, sizeof(uint64_t), sizeof(uint64_t),
-                              (void **)&h.word[i]));
-   PG_ASSERT_EQ(nvsvm_group_pages(group), 1);
-   PG_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
-   PG_OK(nvsvm_telemetry_watch(h.tm, h.word[0],
-                               COUNTERS * sizeof(uint64_t), &wp, &h.range));
+      ASSERT_OK(nvsvm_group_alloc(group, sizeof(uint64_t), sizeof(uint64_t),
+                                  (void **)&h.word[i]));
+   ASSERT_EQ(nvsvm_group_pages(group), 1);
+   ASSERT_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
+   HARNESS_DEFER(telemetry_destroy_deferred, h.tm, 0);
+   ASSERT_OK(nvsvm_telemetry_watch(h.tm, h.word[0],
+                                   COUNTERS * sizeof(uint64_t), &wp,
+                                   &h.range));
 
-   PG_OK(thrash_run(dev, &h, &r));
-   PG_ASSERT_EQ(r.steps, STEPS);
-   PG_ASSERT_EQ(r.wrong_totals, 0);
+   ASSERT_OK(thrash_run(dev, &h, &r));
+   ASSERT_EQ(r.steps, STEPS);
+   ASSERT_EQ(r.wrong_totals, 0);
    /* A whole CPU pass between two steps: the page was always revoked. */
-   PG_ASSERT_EQ(r.conversions, STEPS);
+   ASSERT_EQ(r.conversions, STEPS);
    /*
     * Each revocation was a CPU fault on the exclusive page. A fault that
     * had to retry (the device held the folio lock) counts as major: the
     * kernel charges FAULT_FLAG_TRIED faults that way, seen on 6.1.
     */
-   PG_ASSERT_GE(r.cpu_faults, STEPS - 1);
-   PG_ASSERT_EQ(r.stats.cpu_minor_faults + r.stats.cpu_major_faults,
-                r.cpu_faults);
-   PG_ASSERT_EQ(r.stats.events[NVSVM_EVENT_CONVERSION], STEPS);
-   PG_ASSERT_EQ(r.stats.events[NVSVM_EVENT_REVOCATION], STEPS - 1);
-   PG_ASSERT_EQ(r.stats.pages_ever_thrashed, 1);
-   PG_ASSERT_EQ(r.stats.max_objects_on_thrashed_page, COUNTERS);
-   PG_ASSERT(r.stats.advice & NVSVM_ADVICE_SPLIT);
-   res = PIGLIT_PASS;
-out:
-   nvsvm_telemetry_destroy(h.tm);
-   nvsvm_pool_destroy(pool);
-   nvsvm_device_close(dev);
-   return res;
+   ASSERT_GE(r.cpu_faults, STEPS - 1);
+   ASSERT_EQ(r.stats.cpu_minor_faults + r.stats.cpu_major_faults,
+             r.cpu_faults);
+   ASSERT_EQ(r.stats.events[NVSVM_EVENT_CONVERSION], STEPS);
+   ASSERT_EQ(r.stats.events[NVSVM_EVENT_REVOCATION], STEPS - 1);
+   ASSERT_EQ(r.stats.pages_ever_thrashed, 1);
+   ASSERT_EQ(r.stats.max_objects_on_thrashed_page, COUNTERS);
+   ASSERT_TRUE(r.stats.advice & NVSVM_ADVICE_SPLIT);
 }
 
 /*
@@ -226,54 +241,48 @@ out:
  * never touches the device's page, so the device converts it once and
  * keeps it for the whole run; the detector stays silent.
  */
-static enum piglit_result
-placed_counters_convert_once_device_keeps_its_page(void *data)
+TEST_F_TIMEOUT(hmm, placed_counters_convert_once_device_keeps_its_page,
+               LIMIT_S + 30)
 {
-   enum piglit_result res = PIGLIT_FAIL;
    struct nvsvm_watch_params wp = {
       .name = "placed counter",
       .object_size = sizeof(uint64_t),
    };
-   struct nvsvm_device *dev = NULL;
-   struct nvsvm_pool *pool = NULL;
+   struct nvsvm_device *dev = self->dev;
+   struct nvsvm_pool *pool;
    struct hammer h = { 0 };
    struct run r;
 
-   (void)data;
-   KT_OPEN(KT_DEV0, &dev);
-   PG_OK(nvsvm_pool_create(NULL, &pool));
+   ASSERT_OK(nvsvm_pool_create(NULL, &pool));
+   HARNESS_DEFER(pool_destroy_deferred, pool, 0);
    for (unsigned i = 0; i < COUNTERS; i++) {
-      PG_OK(nvsvm_pool_alloc(pool, sizeof(uint64_t), (void **)&h.word[i]));
+      ASSERT_OK(nvsvm_pool_alloc(pool, sizeof(uint64_t),
+                                 (void **)&h.word[i]));
       /* The allocator's promise: no two counters on one page. */
       for (unsigned j = 0; j < i; j++)
-         PG_ASSERT_NE((uintptr_t)h.word[i] / KT_PAGE,
-                      (uintptr_t)h.word[j] / KT_PAGE);
+         ASSERT_NE((uintptr_t)h.word[i] / KT_PAGE,
+                   (uintptr_t)h.word[j] / KT_PAGE);
    }
-   PG_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
-   PG_OK(nvsvm_telemetry_watch(h.tm, h.word[0], sizeof(uint64_t), &wp,
-                               &h.range));
+   ASSERT_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
+   HARNESS_DEFER(telemetry_destroy_deferred, h.tm, 0);
+   ASSERT_OK(nvsvm_telemetry_watch(h.tm, h.word[0], sizeof(uint64_t), &wp,
+                                   &h.range));
 
-   PG_OK(thrash_run(dev, &h, &r));
-   PG_ASSERT_EQ(r.steps, STEPS);
-   PG_ASSERT_EQ(r.wrong_totals, 0);
-   PG_ASSERT_EQ(r.conversions, 1);
+   ASSERT_OK(thrash_run(dev, &h, &r));
+   ASSERT_EQ(r.steps, STEPS);
+   ASSERT_EQ(r.wrong_totals, 0);
+   ASSERT_EQ(r.conversions, 1);
    /* No CPU store ever found an exclusive page. */
-   PG_ASSERT_EQ(r.cpu_faults, 0);
-   PG_ASSERT_EQ(r.stats.events[NVSVM_EVENT_REVOCATION], 0);
-   PG_ASSERT_EQ(r.stats.close_events, 0);
-   PG_ASSERT_EQ(r.stats.pages_ever_thrashed, 0);
-   PG_ASSERT_EQ(r.stats.advice, NVSVM_ADVICE_NONE);
+   ASSERT_EQ(r.cpu_faults, 0);
+   ASSERT_EQ(r.stats.events[NVSVM_EVENT_REVOCATION], 0);
+   ASSERT_EQ(r.stats.close_events, 0);
+   ASSERT_EQ(r.stats.pages_ever_thrashed, 0);
+   ASSERT_EQ(r.stats.advice, NVSVM_ADVICE_NONE);
    /* After the run the device still holds its page; the CPU its own. */
-   PG_ASSERT(kt_pm_exclusive(h.word[0]));
-   PG_ASSERT_EQ(nvsvm_device_check_exclusive(dev, h.word[0], KT_PAGE), 1);
+   ASSERT_TRUE(kt_pm_exclusive(h.word[0]));
+   ASSERT_EQ(nvsvm_device_check_exclusive(dev, h.word[0], KT_PAGE), 1);
    for (unsigned i = 1; i < COUNTERS; i++)
-      PG_ASSERT(kt_pm_present(h.word[i]));
-   res = PIGLIT_PASS;
-out:
-   nvsvm_telemetry_destroy(h.tm);
-   nvsvm_pool_destroy(pool);
-   nvsvm_device_close(dev);
-   return res;
+      ASSERT_TRUE(kt_pm_present(h.word[i]));
 }
 
 /*
@@ -281,10 +290,9 @@ out:
  * (convert, sample, one CPU pass, sample): every change of hands shows,
  * exactly once, on the device's page and on no other page.
  */
-static enum piglit_result
-pagemap_sampling_between_handoffs_sees_every_change_once(void *data)
+TEST_F_TIMEOUT(hmm, pagemap_sampling_between_handoffs_sees_every_change_once,
+               LIMIT_S + 30)
 {
-   enum piglit_result res = PIGLIT_FAIL;
    struct nvsvm_watch_params wp = {
       .name = "packed counters",
       .object_size = sizeof(uint64_t),
@@ -292,98 +300,70 @@ pagemap_sampling_between_handoffs_sees_every_change_once(void *data)
    };
    struct nvsvm_watch_params cpu_wp = { .name = "cpu-only page" };
    struct nvsvm_range_stats dev_s, cpu_s;
-   struct nvsvm_device *dev = NULL;
-   struct nvsvm_pool *pool = NULL;
+   struct nvsvm_device *dev = self->dev;
+   struct nvsvm_pool *pool;
    struct nvsvm_group *group = NULL;
    struct hammer h = { .gated = true };
    uint64_t *cpu_only = NULL;
    unsigned cpu_range;
    double end = kt_now() + LIMIT_S;
    pthread_t th;
-   bool started = false;
    void *dpage;
 
-   (void)data;
-   KT_OPEN(KT_DEV0, &dev);
-   PG_OK(nvsvm_pool_create(NULL, &pool));
-   PG_OK(nvsvm_group_create(pool, &group));
+   ASSERT_OK(nvsvm_pool_create(NULL, &pool));
+   HARNESS_DEFER(pool_destroy_deferred, pool, 0);
+   ASSERT_OK(nvsvm_group_create(pool, &group));
    for (unsigned i = 0; i < COUNTERS; i++)
-      PG_OK(nvsvm_group_alloc(group, sizeof(uint64_t), sizeof(uint64_t),
-                              (void **)&h.word[i]));
-   PG_OK(nvsvm_pool_alloc(pool, sizeof(uint64_t), (void **)&cpu_only));
+      ASSERT_OK(nvsvm_group_alloc(group, sizeof(uint64_t), sizeof(uint64_t),
+                                  (void **)&h.word[i]));
+   ASSERT_OK(nvsvm_pool_alloc(pool, sizeof(uint64_t), (void **)&cpu_only));
    *cpu_only = 1;
-   PG_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
-   PG_OK(nvsvm_telemetry_watch(h.tm, h.word[0],
-                               COUNTERS * sizeof(uint64_t), &wp, &h.range));
-   PG_OK(nvsvm_telemetry_watch(h.tm, cpu_only, sizeof(*cpu_only), &cpu_wp,
-                               &cpu_range));
+   ASSERT_OK(nvsvm_telemetry_create(&thrash_params, &h.tm));
+   HARNESS_DEFER(telemetry_destroy_deferred, h.tm, 0);
+   ASSERT_OK(nvsvm_telemetry_watch(h.tm, h.word[0],
+                                   COUNTERS * sizeof(uint64_t), &wp,
+                                   &h.range));
+   ASSERT_OK(nvsvm_telemetry_watch(h.tm, cpu_only, sizeof(*cpu_only), &cpu_wp,
+                                   &cpu_range));
    dpage = (void *)((uintptr_t)h.word[0] & ~(uintptr_t)(KT_PAGE - 1));
 
    /* One pass before the baseline: both pages populated, CPU-owned. */
    __atomic_store_n(&h.allowed, 1, __ATOMIC_RELEASE);
-   PG_ASSERT_EQ(pthread_create(&th, NULL, hammer_thread, &h), 0);
-   started = true;
+   ASSERT_EQ(pthread_create(&th, NULL, hammer_thread, &h), 0);
+   harness_guard(hammer_stop, &h, (uintptr_t)th);
    if (!wait_for_cpu_pass(&h, (uint64_t)0 - 1, end))
-      PG_FAIL("the CPU thread made no pass in %.0f s", LIMIT_S);
-   PG_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
+      FAIL("the CPU thread made no pass in %.0f s", LIMIT_S);
+   ASSERT_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
    for (unsigned s = 0; s < STEPS; s++) {
       uint64_t done = __atomic_load_n(&h.passes, __ATOMIC_ACQUIRE);
 
-      PG_OK(nvsvm_device_atomic_fault(dev, dpage, KT_PAGE, NULL));
-      PG_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
+      ASSERT_OK(nvsvm_device_atomic_fault(dev, dpage, KT_PAGE, NULL));
+      ASSERT_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
       __atomic_store_n(&h.allowed, done + 1, __ATOMIC_RELEASE);
       if (!wait_for_cpu_pass(&h, done - 1, end))
-         PG_FAIL("step %u: the CPU thread made no pass in %.0f s", s,
-                 LIMIT_S);
-      PG_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
+         FAIL("step %u: the CPU thread made no pass in %.0f s", s,
+              LIMIT_S);
+      ASSERT_OK(nvsvm_telemetry_sample(h.tm, nvsvm_telemetry_now_ns()));
    }
-   __atomic_store_n(&h.stop, 1, __ATOMIC_RELAXED);
-   pthread_join(th, NULL);
-   started = false;
-   PG_OK(nvsvm_telemetry_range_stats(h.tm, h.range,
-                                     nvsvm_telemetry_now_ns(), &dev_s));
-   PG_OK(nvsvm_telemetry_range_stats(h.tm, cpu_range,
-                                     nvsvm_telemetry_now_ns(), &cpu_s));
+   harness_unguard(&h);
+   hammer_stop(&h, (uintptr_t)th);
+   ASSERT_OK(nvsvm_telemetry_range_stats(h.tm, h.range,
+                                         nvsvm_telemetry_now_ns(), &dev_s));
+   ASSERT_OK(nvsvm_telemetry_range_stats(h.tm, cpu_range,
+                                         nvsvm_telemetry_now_ns(), &cpu_s));
    printf("# sampled %" PRIu64 " times: %" PRIu64 " conversions, %" PRIu64
           " revocations, %" PRIu64 " close alternations\n", dev_s.samples,
           dev_s.events[NVSVM_EVENT_CONVERSION],
           dev_s.events[NVSVM_EVENT_REVOCATION], dev_s.close_events);
-   PG_ASSERT_EQ(dev_s.samples, 2 * STEPS + 1);
-   PG_ASSERT_EQ(dev_s.events[NVSVM_EVENT_CONVERSION], STEPS);
-   PG_ASSERT_EQ(dev_s.events[NVSVM_EVENT_REVOCATION], STEPS);
-   PG_ASSERT_EQ(dev_s.events[NVSVM_EVENT_CPU_FAULT], 0);
+   ASSERT_EQ(dev_s.samples, 2 * STEPS + 1);
+   ASSERT_EQ(dev_s.events[NVSVM_EVENT_CONVERSION], STEPS);
+   ASSERT_EQ(dev_s.events[NVSVM_EVENT_REVOCATION], STEPS);
+   ASSERT_EQ(dev_s.events[NVSVM_EVENT_CPU_FAULT], 0);
    for (unsigned e = 0; e < NVSVM_EVENT_COUNT; e++)
-      PG_ASSERT_EQ(cpu_s.events[e], 0);
-   PG_ASSERT_EQ(*cpu_only, 1);
+      ASSERT_EQ(cpu_s.events[e], 0);
+   ASSERT_EQ(*cpu_only, 1);
    for (unsigned i = 1; i < COUNTERS; i++)
-      PG_ASSERT_EQ(*h.word[i], STEPS + 1);
-   res = PIGLIT_PASS;
-out:
-   if (started) {
-      __atomic_store_n(&h.stop, 1, __ATOMIC_RELAXED);
-      pthread_join(th, NULL);
-   }
-   nvsvm_telemetry_destroy(h.tm);
-   nvsvm_pool_destroy(pool);
-   nvsvm_device_close(dev);
-   return res;
+      ASSERT_EQ(*h.word[i], STEPS + 1);
 }
 
-int
-main(int argc, char **argv)
-{
-   static const struct piglit_subtest tests[] = {
-      { "packed_counters_thrash_every_step_detector_advises_split",
-        packed_counters_thrash_every_step_detector_advises_split },
-      { "placed_counters_convert_once_device_keeps_its_page",
-        placed_counters_convert_once_device_keeps_its_page },
-      { "pagemap_sampling_between_handoffs_sees_every_change_once",
-        pagemap_sampling_between_handoffs_sees_every_change_once },
-   };
-   struct kt_ctx ctx;
-
-   kt_kernel_get(&ctx.k);
-   printf("# kernel %s (%s)\n", ctx.k.release, ctx.k.version);
-   return piglit_run_subtests(tests, sizeof(tests) / sizeof(tests[0]), &ctx,
-                              argc, argv);
-}
+TEST_HARNESS_MAIN

@@ -1,8 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared pieces of the kernel-path scenarios (tests/kernel/kt-*.c): the
- * device, pagemap, fault counters, bounded waits, and behaviour recorded
- * per kernel version. Header-only: each family is one executable.
+ * Shared pieces of the kernel-path scenarios (tests/kernel/kt-*.c, on the
+ * shared harness, tests/common/harness.h): the fixture that opens the HMM
+ * test device, pagemap, fault counters, bounded waits, and behaviour
+ * recorded per kernel version. Header-only: each family is one binary.
+ *
+ * The fixture, written once here:
+ * - hmm: /dev/hmm_dmirror0 opened through the library (self->dev) and
+ *   the kernel this runs on (self->k). It skips, naming CONFIG_TEST_HMM,
+ *   when the device is absent. A scenario that needs the second device
+ *   takes it with kt_open_dev1(self); the teardown closes both (a
+ *   scenario that closes one itself sets its pointer to NULL).
+ * Memory from kt_map_anon() is unmapped after the scenario, whatever
+ * ended it; KT_EXPECT() compares an observation with the record of this
+ * kernel (tests/common/kernel_record.h).
  */
 #ifndef KT_COMMON_H
 #define KT_COMMON_H
@@ -23,10 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nvsvm_testdev.h"
-#include "piglit.h"
-#include "piglit_check.h"
+#include "harness.h"
+#include "harness_nvsvm.h"
 #include "kernel_record.h"
+#include "nvsvm_testdev.h"
 
 #define KT_PAGE ((size_t)NVSVM_PAGE_SIZE)
 #define KT_DEV0 "/dev/hmm_dmirror0"
@@ -58,18 +69,6 @@ kt_kernel_get(struct kt_kernel *k)
       snprintf(k->version, sizeof(k->version), "unknown");
 }
 
-/*
- * Compare an observation with what was recorded for this kernel
- * (tests/common/kernel_record.h): pass, fail when it changed, warn when
- * this kernel has no record yet.
- */
-static inline enum piglit_result
-kt_recorded(const struct kt_kernel *k, const char *what,
-            const struct kr_expect *table, long observed)
-{
-   return kr_recorded_for(k->version, what, table, observed);
-}
-
 /* ------------------------------------------------------------- device */
 
 /*
@@ -90,22 +89,65 @@ kt_open(const char *path, struct nvsvm_device **dev, const char **why)
    return ret;
 }
 
-#define KT_OPEN(path, devp)                                            \
-   do {                                                                \
-      const char *_why;                                                \
-      int _r = kt_open((path), (devp), &_why);                         \
-      if (_r && _why)                                                  \
-         PG_SKIP("%s: %s", (path), _why);                              \
-      if (_r)                                                          \
-         PG_FAIL("open %s: %s (%s)", (path), nvsvm_error_name(_r),     \
-                 nvsvm_strerror(_r));                                  \
-   } while (0)
+/* Open an HMM test device into *dev, or skip (naming why) or fail. */
+static inline void
+kt_open_or_skip(const char *path, struct nvsvm_device **dev)
+{
+   const char *why;
+   int r = kt_open(path, dev, &why);
+
+   if (r && why)
+      SKIP("%s: %s", path, why);
+   if (r)
+      FAIL("open %s: %s (%s)", path, nvsvm_error_name(r),
+           nvsvm_strerror(r));
+}
+
+FIXTURE(hmm)
+{
+   struct kt_kernel k;
+   struct nvsvm_device *dev;    /* KT_DEV0 */
+   struct nvsvm_device *dev1;   /* KT_DEV1, once kt_open_dev1() */
+};
+
+FIXTURE_SETUP(hmm)
+{
+   kt_kernel_get(&self->k);
+   TH_LOG("kernel %s (%s)", self->k.release, self->k.version);
+   kt_open_or_skip(KT_DEV0, &self->dev);
+}
+
+FIXTURE_TEARDOWN(hmm)
+{
+   nvsvm_device_close(self->dev1);
+   nvsvm_device_close(self->dev);
+}
+
+/* The second HMM test device, held until the teardown. */
+static inline struct nvsvm_device *
+kt_open_dev1(FIXTURE_DATA(hmm) *self)
+{
+   if (!self->dev1)
+      kt_open_or_skip(KT_DEV1, &self->dev1);
+   return self->dev1;
+}
+
+/*
+ * Compare an observation with what was recorded for this kernel: a
+ * changed value fails the scenario, a kernel with no record yet warns
+ * (the value is printed, to be recorded).
+ */
+#define KT_EXPECT(self, what, table, observed)                         \
+   KR_EXPECT_FOR((self)->k.version, (what), (table), (long)(observed))
 
 /* ------------------------------------------------------------- memory */
 
-/* Private anonymous pages, 4 KiB-backed, filled with a per-page pattern. */
+/*
+ * Private anonymous pages (4 KiB-backed when nohuge), or NULL; the caller
+ * unmaps them. For a process forked by a scenario.
+ */
 static inline void *
-kt_map_anon(size_t npages, bool nohuge)
+kt_map_anon_owned(size_t npages, bool nohuge)
 {
    void *p = mmap(NULL, npages * KT_PAGE, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -114,6 +156,17 @@ kt_map_anon(size_t npages, bool nohuge)
       return NULL;
    if (nohuge)
       madvise(p, npages * KT_PAGE, MADV_NOHUGEPAGE);
+   return p;
+}
+
+/* The same, unmapped after the scenario, whatever ends it. */
+static inline void *
+kt_map_anon(size_t npages, bool nohuge)
+{
+   void *p = kt_map_anon_owned(npages, nohuge);
+
+   if (p)
+      DEFER_MUNMAP(p, npages * KT_PAGE);
    return p;
 }
 
