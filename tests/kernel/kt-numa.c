@@ -99,13 +99,13 @@ data_intact(struct nvsvm_device *dev, const unsigned char *p, uint64_t salt)
 TEST_F(numa, move_pages_of_exclusive_pages)
 {
    static const struct kr_expect query[] = {
-      { "6.12", -ENOENT }, { NULL, 0 },
+      { "6.1", -ENOENT }, { "6.12", -ENOENT }, { NULL, 0 },
    };
    static const struct kr_expect moved[] = {
-      { "6.12", 0 }, { NULL, 0 },
+      { "6.1", 0 }, { "6.12", 0 }, { NULL, 0 },
    };
    static const struct kr_expect left[] = {
-      { "6.12", NUMA_PAGES }, { NULL, 0 },
+      { "6.1", NUMA_PAGES }, { "6.12", NUMA_PAGES }, { NULL, 0 },
    };
    int nodes[NUMA_PAGES], status[NUMA_PAGES], node, ok = 0;
    unsigned char *p;
@@ -149,7 +149,7 @@ TEST_F(numa, move_pages_of_exclusive_pages)
 TEST_F(numa, migrate_pages_of_exclusive_pages)
 {
    static const struct kr_expect left[] = {
-      { "6.12", NUMA_PAGES }, { NULL, 0 },
+      { "6.1", NUMA_PAGES }, { "6.12", NUMA_PAGES }, { NULL, 0 },
    };
    unsigned long from, to;
    unsigned char *p;
