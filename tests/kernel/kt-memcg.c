@@ -2,11 +2,13 @@
 /*
  * Kernel-path scenario: a memory cgroup's memory.reclaim over
  * device-exclusive pages. Up to 6.14 an exclusive entry dropped the
- * folio's mapcount, so reclaim's rmap walk never found it: the pages
- * stayed exclusive. Since 6.15 the mapcount is kept and try_to_unmap()
- * handles the entry, so reclaim may swap the pages out; either way the
- * device's next access and the CPU's read must find the data intact.
- * Recorded per kernel (tests/common/kernel_record.h).
+ * folio's mapcount, so reclaim's rmap walk could not find it. Since 6.15
+ * the mapcount is kept and try_to_unmap() knows the entry, so reclaim
+ * could swap such pages out; measured on 7.2.13 it does not: the pages
+ * stay exclusive on every kernel while plain pages of the same cgroup
+ * (the control) go to swap. Either way the device's next access and the
+ * CPU's read find the data intact. Recorded per kernel
+ * (tests/common/kernel_record.h).
  */
 
 #include <sys/stat.h>
@@ -92,13 +94,14 @@ FIXTURE_TEARDOWN(memcg)
       nvsvm_device_close(self->dev);
 }
 
-TEST_F(memcg, memory_reclaim_leaves_exclusive_pages_until_6_14_swaps_them_since_6_15)
+TEST_F(memcg, memory_reclaim_swaps_plain_pages_leaves_exclusive_ones)
 {
    static const struct kr_expect left[] = {
-      { "6.1", CG_PAGES }, { "6.12", CG_PAGES }, { "7.2", 0 }, { NULL, 0 },
+      { "6.1", CG_PAGES }, { "6.12", CG_PAGES }, { "7.2", CG_PAGES },
+      { NULL, 0 },
    };
    static const struct kr_expect swapped[] = {
-      { "6.1", 0 }, { "6.12", 0 }, { "7.2", CG_PAGES }, { NULL, 0 },
+      { "6.1", 0 }, { "6.12", 0 }, { "7.2", 0 }, { NULL, 0 },
    };
    unsigned char *p = kt_map_anon(CG_PAGES, true), *copy;
    unsigned char *ctl = kt_map_anon(CG_PAGES, true);
