@@ -53,7 +53,6 @@ cg_file(const FIXTURE_DATA(memcg) *self, const char *name)
 FIXTURE_SETUP(memcg)
 {
    char pid[32];
-   int ret;
 
    if (geteuid() != 0)
       SKIP("memory cgroups and pagemap swap entries need root");
@@ -63,11 +62,7 @@ FIXTURE_SETUP(memcg)
    if (kt_read_long("/proc/sys/vm/swappiness") < 0 ||
        kt_proc_field("/proc/meminfo", "SwapTotal:") <= 0)
       SKIP("no swap (the VM's guest init sets up zram)");
-   ret = nvsvm_device_open(KT_DEV0, &self->dev);
-   if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO)
-      SKIP("%s: no HMM test device (kernel without CONFIG_TEST_HMM, or "
-           "not in the VM: tools/vm/run)", KT_DEV0);
-   ASSERT_OK(ret);
+   kt_open_or_skip(KT_DEV0, &self->dev);
 
    /* Join a cgroup of our own before the pages exist: they are charged
     * where they are first touched. */
@@ -115,8 +110,7 @@ TEST_F(memcg, memory_reclaim_swaps_plain_pages_leaves_exclusive_ones)
    kt_fill(ctl, CG_PAGES, 0x6d);
    ASSERT_OK(nvsvm_device_atomic_fault(self->dev, p, CG_PAGES * KT_PAGE,
                                        NULL));
-   for (unsigned i = 0; i < CG_PAGES; i++)
-      ASSERT_TRUE(kt_pm_exclusive(p + i * KT_PAGE));
+   ASSERT_EQ(kt_count_exclusive(p, CG_PAGES), CG_PAGES);
 
    /* Ask for far more than the cgroup holds: everything reclaimable goes
     * (the write then fails with EAGAIN, which is expected). */

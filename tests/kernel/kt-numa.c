@@ -25,18 +25,12 @@ FIXTURE(numa)
 
 FIXTURE_SETUP(numa)
 {
-   int ret;
-
    if (geteuid() != 0)
       SKIP("pagemap swap entries need root");
    if (access("/sys/devices/system/node/node1", F_OK) != 0)
       SKIP("one NUMA node (a kernel without CONFIG_NUMA_EMU, or not "
            "booted with numa=fake=2 as tools/vm/run does)");
-   ret = nvsvm_device_open(KT_DEV0, &self->dev);
-   if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO)
-      SKIP("%s: no HMM test device (kernel without CONFIG_TEST_HMM, or "
-           "not in the VM: tools/vm/run)", KT_DEV0);
-   ASSERT_OK(ret);
+   kt_open_or_skip(KT_DEV0, &self->dev);
 }
 
 FIXTURE_TEARDOWN(numa)
@@ -57,16 +51,6 @@ kt_move_pages(void *p, unsigned n, const int *nodes, int *status)
                   nodes ? KT_MPOL_MF_MOVE : 0);
 }
 
-static int
-count_exclusive(const unsigned char *p)
-{
-   int n = 0;
-
-   for (unsigned i = 0; i < NUMA_PAGES; i++)
-      n += kt_pm_exclusive(p + i * KT_PAGE);
-   return n;
-}
-
 /* Fresh pages, filled, on one node; returns that node. */
 static int
 exclusive_pages(struct nvsvm_device *dev, unsigned char **pp, uint64_t salt)
@@ -80,7 +64,7 @@ exclusive_pages(struct nvsvm_device *dev, unsigned char **pp, uint64_t salt)
    ASSERT_EQ(kt_move_pages(p, NUMA_PAGES, NULL, status), 0);
    ASSERT_GE(status[0], 0);
    ASSERT_OK(nvsvm_device_atomic_fault(dev, p, NUMA_PAGES * KT_PAGE, NULL));
-   ASSERT_EQ(count_exclusive(p), NUMA_PAGES);
+   ASSERT_EQ(kt_count_exclusive(p, NUMA_PAGES), NUMA_PAGES);
    *pp = p;
    return status[0];
 }
@@ -143,10 +127,10 @@ TEST_F(numa, move_pages_finds_no_exclusive_page_enoent_moves_none)
       ok += status[i] == !node;
    TH_LOG("move_pages to node %d: %ld, status[0] %d, %d moved, %d still "
           "exclusive", !node, ret < 0 ? -errno : ret, status[0], ok,
-          count_exclusive(p));
+          kt_count_exclusive(p, NUMA_PAGES));
    KR_EXPECT("pages move_pages reports moved to the other node", moved, ok);
    KR_EXPECT("exclusive pages left after move_pages", left,
-             count_exclusive(p));
+             kt_count_exclusive(p, NUMA_PAGES));
    data_intact(self->dev, p, 0x6e);
 }
 
@@ -181,7 +165,7 @@ TEST_F(numa, migrate_pages_moves_plain_pages_leaves_exclusive_ones)
    TH_LOG("the plain control page is now on node %d", status[0]);
    ASSERT_EQ(status[0], !node);
    KR_EXPECT("exclusive pages left after migrate_pages", left,
-             count_exclusive(p));
+             kt_count_exclusive(p, NUMA_PAGES));
    data_intact(self->dev, p, 0x6f);
    /* Present again after the CPU read: where the page is now. */
    ASSERT_EQ(kt_move_pages(p, 1, NULL, status), 0);

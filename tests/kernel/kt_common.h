@@ -55,7 +55,6 @@ kt_kernel_get(struct kt_kernel *k)
 {
    const char *env = getenv("NVSVM_KERNEL");
    struct utsname uts;
-   unsigned a = 0, b = 0;
 
    memset(k, 0, sizeof(*k));
    if (env && *env) {
@@ -63,10 +62,7 @@ kt_kernel_get(struct kt_kernel *k)
    } else if (uname(&uts) == 0) {
       snprintf(k->release, sizeof(k->release), "%s", uts.release);
    }
-   if (sscanf(k->release, "%u.%u", &a, &b) == 2)
-      snprintf(k->version, sizeof(k->version), "%u.%u", a, b);
-   else
-      snprintf(k->version, sizeof(k->version), "unknown");
+   kr_version(k->version, sizeof(k->version));   /* "6.12", same source */
 }
 
 /* ------------------------------------------------------------- device */
@@ -229,6 +225,17 @@ kt_pm_exclusive(const void *addr)
    uint64_t e = kt_pagemap(addr);
 
    return !(e & KT_PM_PRESENT) && (e & KT_PM_SWAP);
+}
+
+/* How many of the npages pages at p are device-exclusive (pagemap). */
+static inline int
+kt_count_exclusive(const void *p, size_t npages)
+{
+   int n = 0;
+
+   for (size_t i = 0; i < npages; i++)
+      n += kt_pm_exclusive((const char *)p + i * KT_PAGE);
+   return n;
 }
 
 static inline bool
