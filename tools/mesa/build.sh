@@ -245,11 +245,15 @@ apply_series()
 # ninja with a progress line every 30 s. $1: build dir (chroot path)
 ninja_progress()
 {
-   local bdir=$1 log=$2 pid
+   local bdir=$1 log=$2 pid ticks=0
    in_chroot sh -c "ninja -C '$bdir' -j$jobs" >"$log" 2>&1 &
    pid=$!
+   # Poll each second (a rebuild of a few files takes seconds), report
+   # progress every 30.
    while kill -0 "$pid" 2>/dev/null; do
-      sleep 30
+      sleep 1
+      ticks=$((ticks + 1))
+      [ $((ticks % 30)) -eq 0 ] || continue
       kill -0 "$pid" 2>/dev/null || break
       say "  $(grep -o '^\[[0-9]*/[0-9]*\]' "$log" | tail -n1) $(basename "$bdir")"
    done
