@@ -5,12 +5,14 @@
 # library they need (found with ldd), extra files, and kernel modules.
 #
 # usage: mkinitramfs.sh OUT.cpio [--root DIR] [--build DIR]... [--add FILE]...
-#        [--module FILE.ko]... [--file SRC=DEST]...
+#        [--module FILE.ko]... [--file SRC=DEST]... [--tree DIR=DEST]...
 #   --root    project root: its tests/ and tools/ scripts are copied
 #   --build   a meson build dir: its executables and .so files are copied
 #   --add     a file (or an executable) copied to the same absolute path
 #   --module  a .ko that /init loads, in the order given
 #   --file    a file copied to DEST inside the guest (DEST absolute)
+#   --tree    a directory copied as DEST inside the guest (DEST absolute),
+#             as it is: its programs' libraries are its own business
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +26,7 @@ die()
 [ $# -ge 1 ] || die "usage: mkinitramfs.sh OUT.cpio [options]"
 out=$1
 shift
-projroot='' builds=() adds=() modules=() files=()
+projroot='' builds=() adds=() modules=() files=() trees=()
 while [ $# -gt 0 ]; do
    [ $# -ge 2 ] || die "option $1 needs a value"
    case "$1" in
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
    --add) adds+=("$(realpath -s "$2")") ;;
    --module) modules+=("$(realpath "$2")") ;;
    --file) files+=("$2") ;;
+   --tree) trees+=("$2") ;;
    *) die "unknown option $1" ;;
    esac
    shift 2
@@ -122,6 +125,15 @@ for spec in "${files[@]}"; do
    case "$dst" in /*) ;; *) die "--file $spec: DEST must be absolute" ;; esac
    mkdir -p "$stage$(dirname "$dst")"
    cp "$src" "$stage$dst"
+done
+
+for spec in "${trees[@]}"; do
+   src=${spec%%=*} dst=${spec#*=}
+   case "$dst" in /*) ;; *) die "--tree $spec: DEST must be absolute" ;; esac
+   [ -d "$src" ] || die "--tree $spec: $src is not a directory"
+   [ ! -e "$stage$dst" ] || die "--tree $spec: $dst already exists in the guest"
+   mkdir -p "$stage$(dirname "$dst")"
+   cp -a "$src" "$stage$dst"
 done
 
 # Shared libraries of every dynamic ELF, transitively (ldd already is).

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rusticl on nouveau under Mesa's nouveau drm-shim, with the shim's SVM
+ * ioctls forwarded to vsvm (NOUVEAU_SHIM_SVM_DEVICE): what the device
+ * reports and what clEnqueueSVMMigrateMem does, checked from the kernel's
+ * side (the process's pagemap and vsvm's device counters).
+ *
+ * usage: cl-shim-svm caps-on|caps-off|migrate [VSVM-NODE]
+ *   caps-on   the device reports fine-grain system SVM with atomics
+ *   caps-off  it reports neither (SVM_INIT was refused or not forwarded)
+ *   migrate   malloc pages move into vsvm's device memory and back;
+ *             CL_MIGRATE_MEM_OBJECT_CONTENT_UNDEFINED drops them
+ * VSVM-NODE: a path to vsvm's render node that the shim does not fake
+ * (the counters are read through it). Prints piglit result lines and
+ * "N passed, N failed, N skipped". Kernel launches do not execute under
+ * the noop shim; nothing here launches one.
+ */
+#define CL_TARGET_OPENCL_VERSION 300
+#include <CL/cl.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "piglit.h"
+#include "vsvm_drm.h"
+
+#define SHIM_PAGES 16u
+#define SHIM_PAGE 4096u
+/* Every wait ends: a hung enqueue fails the run instead of the VM. */
+#define SHIM_ALARM_S 90u
+
+struct shim {
+   cl_platform_id platform;
+   cl_device_id device;
+   cl_context ctx;
+   cl_command_queue queue;
+   const char *vsvm_node;
+   const char *mode;
+};
+
+static void
+on_alarm(int sig)
+{
+   static const char msg[] =
+      "# cl-shim-svm: no answer within the time limit\n"
+      "PIGLIT: {\"result\": \"fail\"}\n0 passed, 1 failed, 0 skipped\n";
+   (void)sig;
+   if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+      _exit(3);
+   _exit(1);
+}
+
+static int
+shim_open_device(struct shim *s)
+{
+   cl_platform_id plats[8];
+   cl_uint np = 0;
+   cl_int err;
+   char name[256];
+
+   err = clGetPlatformIDs(8, plats, &np);
+   if (err != CL_SUCCESS || np == 0) {
+      piglit_note("no OpenCL platform (CL error %d)", err);
+      return -ENODEV;
+   }
+   for (cl_uint i = 0; i < np; i++) {
+      cl_uint nd = 0;
+      if (clGetDeviceIDs(plats[i], CL_DEVICE_TYPE_ALL, 1, &s->device,
+                         &nd) != CL_SUCCESS || nd == 0)
+         continue;
+      s->platform = plats[i];
+      clGetDeviceInfo(s->device, CL_DEVICE_NAME, sizeof(name), name, NULL);
+      piglit_note("device: %s", name);
+      return 0;
+   }
+   piglit_note("no OpenCL device on %u platform(s)", np);
+   return -ENODEV;
+}
+
+static cl_device_svm_capabilities
+shim_svm_caps(const struct shim *s)
+{
+   cl_device_svm_capabilities caps = 0;
+
+   if (clGetDeviceInfo(s->device, CL_DEVICE_SVM_CAPABILITIES, sizeof(caps),
+                       &caps, NULL) != CL_SUCCESS)
+      return 0;
+   piglit_note("CL_DEVICE_SVM_CAPABILITIES 0x%" PRIx64
+               ": fine-grain system %s, atomics %s", (uint64_t)caps,
+               caps & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM ? "yes" : "no",
+               caps & CL_DEVICE_SVM_ATOMICS ? "yes" : "no");
+   return caps;
+}
+
+static enum piglit_result
+svm_caps_come_from_svm_init(void *ctx)
+{
+   const struct shim *s = ctx;
+   cl_device_svm_capabilities want =
+      CL_DEVICE_SVM_FINE_GRAIN_SYSTEM | CL_DEVICE_SVM_ATOMICS;
+   cl_device_svm_capabilities caps = shim_svm_caps(s);
+
+   if (strcmp(s->mode, "caps-on") == 0)
+      return (caps & want) == want ? PIGLIT_PASS : PIGLIT_FAIL;
+   return (caps & want) == 0 ? PIGLIT_PASS : PIGLIT_FAIL;
+}
+
+/* The device-wide counters of vsvm, through a node the shim leaves alone. */
+static int
+vsvm_counters(const char *node, struct drm_vsvm_counters *out)
+{
+   struct drm_vsvm_stats st;
+   int fd = open(node, O_RDWR | O_CLOEXEC);
+   int ret = 0;
+
+   if (fd < 0)
+      return -errno;
+   memset(&st, 0, sizeof(st));
+   if (ioctl(fd, DRM_IOCTL_VSVM_STATS, &st) != 0)
+      ret = -errno;
+   else
+      *out = st.device;
+   close(fd);
+   return ret;
+}
+
+enum page_state { PAGE_PRESENT, PAGE_SWAPPED, PAGE_NONE, PAGE_UNKNOWN };
+
+/*
+ * pagemap: bit 63 present, bit 62 swapped. A page in device-private memory
+ * is a swap-type entry (not present, swapped); a dropped one is neither.
+ */
+static unsigned
+count_pages(const void *p, unsigned n, enum page_state want)
+{
+   unsigned hits = 0;
+   int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+   if (fd < 0)
+      return 0;
+   for (unsigned i = 0; i < n; i++) {
+      uint64_t e;
+      off_t off = (off_t)(((uintptr_t)p / SHIM_PAGE) + i) * 8;
+      enum page_state st = PAGE_UNKNOWN;
+
+      if (pread(fd, &e, sizeof(e), off) == (ssize_t)sizeof(e)) {
+         if (e >> 63 & 1)
+            st = PAGE_PRESENT;
+         else if (e >> 62 & 1)
+            st = PAGE_SWAPPED;
+         else
+            st = PAGE_NONE;
+      }
+      hits += st == want;
+   }
+   close(fd);
+   return hits;
+}
+
+static cl_int
+migrate(const struct shim *s, void *p, size_t len, cl_mem_migration_flags f)
+{
+   const void *ptrs[1] = { p };
+   cl_int err = clEnqueueSVMMigrateMem(s->queue, 1, ptrs, &len, f, 0, NULL,
+                                       NULL);
+   if (err == CL_SUCCESS)
+      err = clFinish(s->queue);
+   return err;
+}
+
+#define CHECK(cond, ...)                                                     \
+   do {                                                                      \
+      if (!(cond)) {                                                         \
+         piglit_note(__VA_ARGS__);                                           \
+         res = PIGLIT_FAIL;                                                  \
+         goto out;                                                           \
+      }                                                                      \
+   } while (0)
+
+static enum piglit_result
+svm_migrate_moves_malloc_pages_to_vsvm_and_back(void *ctx)
+{
+   const struct shim *s = ctx;
+   const size_t len = SHIM_PAGES * SHIM_PAGE;
+   struct drm_vsvm_counters c0, c1, c2, c3, c4;
+   enum piglit_result res = PIGLIT_PASS;
+   uint32_t *buf = NULL;
+   unsigned n, bad = 0;
+   cl_int err;
+
+   if (!s->vsvm_node)
+      return PIGLIT_FAIL;
+   if (posix_memalign((void **)&buf, SHIM_PAGE, len) != 0)
+      return PIGLIT_FAIL;
+   for (size_t i = 0; i < len / 4; i++)
+      buf[i] = (uint32_t)(0x5a000000u ^ i);
+   CHECK(vsvm_counters(s->vsvm_node, &c0) == 0, "vsvm STATS on %s: %s",
+         s->vsvm_node, strerror(errno));
+
+   /* To the device: every page leaves system memory. */
+   err = migrate(s, buf, len, 0);
+   CHECK(err == CL_SUCCESS, "migrate to device: CL error %d", err);
+   CHECK(vsvm_counters(s->vsvm_node, &c1) == 0, "vsvm STATS failed");
+   n = count_pages(buf, SHIM_PAGES, PAGE_SWAPPED);
+   piglit_note("to device: %u of %u pages in device memory (pagemap), "
+               "vsvm migrate_to_dev +%" PRIu64, n, SHIM_PAGES,
+               (uint64_t)(c1.migrate_to_dev - c0.migrate_to_dev));
+   CHECK(n == SHIM_PAGES && c1.migrate_to_dev - c0.migrate_to_dev ==
+         SHIM_PAGES, "pages did not move to vsvm's memory");
+
+   /* Back to the host: faulted back, content intact. */
+   err = migrate(s, buf, len, CL_MIGRATE_MEM_OBJECT_HOST);
+   CHECK(err == CL_SUCCESS, "migrate to host: CL error %d", err);
+   CHECK(vsvm_counters(s->vsvm_node, &c2) == 0, "vsvm STATS failed");
+   n = count_pages(buf, SHIM_PAGES, PAGE_PRESENT);
+   for (size_t i = 0; i < len / 4; i++)
+      bad += buf[i] != (uint32_t)(0x5a000000u ^ i);
+   piglit_note("to host: %u of %u pages present, vsvm migrate_to_ram +%"
+               PRIu64 ", %u words differ", n, SHIM_PAGES,
+               (uint64_t)(c2.migrate_to_ram - c1.migrate_to_ram), bad);
+   CHECK(n == SHIM_PAGES && bad == 0 &&
+         c2.migrate_to_ram - c1.migrate_to_ram == SHIM_PAGES,
+         "pages did not come back intact");
+
+   /* Content undefined: to device, then dropped instead of copied back. */
+   err = migrate(s, buf, len, 0);
+   CHECK(err == CL_SUCCESS, "second migrate to device: CL error %d", err);
+   CHECK(vsvm_counters(s->vsvm_node, &c3) == 0, "vsvm STATS failed");
+   CHECK(count_pages(buf, SHIM_PAGES, PAGE_SWAPPED) == SHIM_PAGES,
+         "second migrate to device left pages behind");
+   err = migrate(s, buf, len, CL_MIGRATE_MEM_OBJECT_HOST |
+                 CL_MIGRATE_MEM_OBJECT_CONTENT_UNDEFINED);
+   CHECK(err == CL_SUCCESS, "migrate with content undefined: CL error %d",
+         err);
+   CHECK(vsvm_counters(s->vsvm_node, &c4) == 0, "vsvm STATS failed");
+   n = count_pages(buf, SHIM_PAGES, PAGE_NONE);
+   piglit_note("content undefined: %u of %u pages dropped (neither "
+               "present nor in device memory), vsvm migrate_to_ram +%"
+               PRIu64, n, SHIM_PAGES,
+               (uint64_t)(c4.migrate_to_ram - c3.migrate_to_ram));
+   CHECK(n == SHIM_PAGES && c4.migrate_to_ram == c3.migrate_to_ram,
+         "content-undefined migrate copied pages back or kept them");
+   bad = 0;
+   for (size_t i = 0; i < len / 4; i++)
+      bad += buf[i] != 0;
+   CHECK(bad == 0, "dropped pages read back %u non-zero words", bad);
+out:
+   free(buf);
+   return res;
+}
+
+int
+main(int argc, char **argv)
+{
+   static const struct piglit_subtest caps[] = {
+      { "svm_caps_come_from_svm_init", svm_caps_come_from_svm_init },
+   };
+   static const struct piglit_subtest mig[] = {
+      { "svm_migrate_moves_malloc_pages_to_vsvm_and_back",
+        svm_migrate_moves_malloc_pages_to_vsvm_and_back },
+   };
+   struct shim s = { 0 };
+   cl_int err;
+   int ret;
+
+   if (argc < 2 || (strcmp(argv[1], "caps-on") != 0 &&
+                    strcmp(argv[1], "caps-off") != 0 &&
+                    strcmp(argv[1], "migrate") != 0)) {
+      fprintf(stderr, "usage: %s caps-on|caps-off|migrate [VSVM-NODE]\n",
+              argv[0]);
+      return 2;
+   }
+   s.mode = argv[1];
+   s.vsvm_node = argc > 2 ? argv[2] : NULL;
+   signal(SIGALRM, on_alarm);
+   alarm(SHIM_ALARM_S);
+
+   if (shim_open_device(&s) != 0) {
+      piglit_report_result(PIGLIT_FAIL);
+      printf("0 passed, 1 failed, 0 skipped\n");
+      return 1;
+   }
+   if (strcmp(s.mode, "migrate") != 0)
+      return piglit_run_subtests(caps, 1, &s, 1, argv);
+
+   s.ctx = clCreateContext(NULL, 1, &s.device, NULL, NULL, &err);
+   if (err == CL_SUCCESS)
+      s.queue = clCreateCommandQueueWithProperties(s.ctx, s.device, NULL,
+                                                   &err);
+   if (err != CL_SUCCESS) {
+      piglit_note("context or queue: CL error %d", err);
+      piglit_report_result(PIGLIT_FAIL);
+      printf("0 passed, 1 failed, 0 skipped\n");
+      return 1;
+   }
+   ret = piglit_run_subtests(mig, 1, &s, 1, argv);
+   clReleaseCommandQueue(s.queue);
+   clReleaseContext(s.ctx);
+   return ret;
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The patched rusticl on nouveau, under Mesa's nouveau drm-shim, in the VM
+# with vsvm loaded: the shim forwards SVM_INIT/SVM_BIND to vsvm, so nvc0's
+# SVM setup and migration run against a real kernel.
+#
+# Needs the Mesa build of tests/suites/50-mesa.sh (tools/mesa/build.sh
+# steps: cached, built there when missing) and the 6.12 VM kernel. Mesa
+# was built for Debian trixie, so the guest gets a trixie tree (the
+# libraries the programs load, found with ldd inside the chroot) and runs
+# them chrooted in it (tests/shim/vm-guest.sh).
+# Prints piglit result lines and "N passed, N failed, N skipped".
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 1
+kver=${NVSVM_SHIM_KERNEL:-6.12}
+
+broken()
+{
+   echo "# shim-vm: $*"
+   echo "PIGLIT: {\"enumerate subtests\": [\"shim-vm-setup\"]}"
+   echo "PIGLIT: {\"subtest\": {\"shim-vm-setup\": \"fail\"}}"
+   echo "0 passed, 1 failed, 0 skipped"
+   exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || {
+   echo "# shim-vm: skip: needs root (the Mesa chroot)"
+   echo "0 passed, 0 failed, 1 skipped"
+   exit 0
+}
+
+mcache=${NVSVM_CACHE:-/var/cache/nvsvm}/mesa
+tools/mesa/build.sh steps >/dev/null 2>&1 || broken "the Mesa build failed"
+steps=$(tools/mesa/build.sh path steps)
+[ -f "$steps/.nvsvm-ready" ] || broken "no Mesa build at $steps"
+inst=/nvsvm/${steps#"$mcache/"}/install
+shimlib=$(cd "$steps/install" && find . -name libnouveau_noop_drm_shim.so |
+          head -n 1)
+[ -n "$shimlib" ] || broken "the Mesa build has no nouveau drm-shim"
+lib=$inst/$(dirname "${shimlib#./}")
+
+work=$(mktemp -d "$mcache/shim-vm-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+wrel=/nvsvm/${work#"$mcache/"}
+
+# The test program, built in the chroot against trixie's OpenCL loader.
+tools/mesa/build.sh shell sh -c "gcc -std=c11 -D_GNU_SOURCE -O2 -Wall \
+   -Wextra -Werror -I/repo/tests/common -I/repo/include/drm-uapi \
+   -I/usr/include/drm -o $wrel/cl-shim-svm /repo/tests/shim/cl_shim_svm.c \
+   -lOpenCL" >"$work/cc.log" 2>&1 ||
+   { cat "$work/cc.log"; broken "cl_shim_svm.c does not build in the chroot"; }
+
+# The trixie tree: the program, Mesa's install, every library they load
+# (rusticl's pipe driver and the shim are dlopened or preloaded: listed
+# by hand), libclc's SPIR-V, the loader cache. tar -h stores symlinked
+# paths as files, so each name the loader asks for exists.
+tools/mesa/build.sh shell sh -c "
+   set -e
+   bins='$wrel/cl-shim-svm $lib/libRusticlOpenCL.so.1
+         $lib/gallium-pipe/pipe_nouveau.so $lib/libnouveau_noop_drm_shim.so
+         /usr/lib/x86_64-linux-gnu/libOpenCL.so.1'
+   for b in \$bins; do ldd \$b; done |
+      awk '/=> \\// { print \$3 } /^\\t\\// { print \$1 }' | sort -u >$wrel/list
+   ls /usr/lib/clc/spirv*mesa3d* >>$wrel/list 2>/dev/null || true
+   echo /etc/ld.so.cache >>$wrel/list
+   echo $wrel/cl-shim-svm >>$wrel/list
+   echo $inst >>$wrel/list
+   mkdir $wrel/root
+   tar -chf - -T $wrel/list 2>/dev/null | tar -C $wrel/root -xf -
+" >"$work/tree.log" 2>&1 ||
+   { cat "$work/tree.log"; broken "collecting the trixie tree failed"; }
+echo "# shim-vm: trixie tree $(du -sh "$work/root" | cut -f1)," \
+   "$(wc -l <"$work/list") paths"
+
+tree=$(tools/vm/kernel-build.sh --kernel "$kver" --print-tree) ||
+   broken "the $kver kernel build failed"
+kodir=$work/vsvm
+mkdir -p "$kodir"
+bash kernel/vsvm/build.sh "$tree" "$kodir" >"$kodir/build.log" 2>&1 &&
+   [ -f "$kodir/vsvm.ko" ] ||
+   { tail -n 20 "$kodir/build.log"; broken "vsvm.ko did not build"; }
+
+# The tree is large (LLVM): more guest memory than the default.
+tools/vm/run --kernel "$tree" --mem 2G --timeout 900 \
+   --module "$kodir/vsvm.ko" --add "$kodir/vsvm.ko" \
+   --tree "$work/root=/trixie" \
+   --env NVSVM_SHIM_ROOT=/trixie --env "NVSVM_SHIM_LIB=$lib" \
+   --env "NVSVM_SHIM_BIN=$wrel/cl-shim-svm" \
+   --env "NVSVM_SHIM_VSVM_KO=$kodir/vsvm.ko" \
+   -- sh tests/shim/vm-guest.sh 2>&1 | tee "$work/vm.log"
+rc=${PIPESTATUS[0]}
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' \
+          "$work/vm.log" | tail -n 1)
+[ -n "$line" ] || broken "the VM ended without a result line (vm/run exit $rc)"
+read -r p _ f _ s _ <<<"${line//,/}"
+case $rc in
+124|125|126) echo "# shim-vm: the VM run failed (vm/run exit $rc)"
+             f=$((f + 1)) ;;
+esac
+echo "$p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ]
