@@ -136,4 +136,58 @@ TEST_F(nvc0, kernel_without_command_falls_back_with_a_named_reason)
                !page_exclusive(buf));
 }
 
+TEST_F(nvc0, launch_converts_atomic_ranges_and_checks_the_others)
+{
+   struct nvc0_vt_screen *s = &self->screen[0];
+   struct nvc0_svm *svm = &s->svm;
+   char *atom, *plain;
+   unsigned bad;
+
+   ASSERT_FALSE(screen_up(self, s) || !svm->enabled);
+   svm->check_ranges = true;
+   atom = buf_map();
+   plain = buf_map();
+   ASSERT_TRUE(atom && plain);
+   {
+      const void *ptrs[3] = { atom, plain, NULL };
+      const size_t sizes[3] = { NPAGES * PAGE, 0, PAGE };
+      const bool atomics[3] = { true, true, true };
+
+      bad = nvc0_svm_prepare_launch(svm, 3, ptrs, sizes, atomics);
+   }
+   TH_LOG("launch: %u bad, %llu pages prefaulted, %llu range warnings",
+          bad, (unsigned long long)svm->stats.prefault_pages,
+          (unsigned long long)svm->stats.range_warnings);
+   /* The sized atomic range converts; the unsized one is checked only;
+    * the NULL one is skipped. */
+   ASSERT_FALSE(bad || svm->stats.prefault_pages != NPAGES ||
+                svm->stats.range_warnings || self->errors);
+   for (unsigned i = 0; i < NPAGES; i++) {
+      if (!page_exclusive(atom + i * PAGE))
+         FAIL("atomic page %u not device-exclusive", i);
+   }
+   ASSERT_FALSE(page_exclusive(plain));
+}
+
+TEST_F(nvc0, launch_on_shared_memory_is_reported_before_it_runs)
+{
+   struct nvc0_vt_screen *s = &self->screen[0];
+   struct nvc0_svm *svm = &s->svm;
+   const void *ptrs[1];
+   const bool atomics[1] = { false };
+   unsigned bad;
+   char *shared = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+   ASSERT_FALSE(shared == MAP_FAILED);
+   DEFER_MUNMAP(shared, PAGE);
+   ASSERT_FALSE(screen_up(self, s) || !svm->enabled);
+   svm->check_ranges = true;
+   ptrs[0] = shared;
+   bad = nvc0_svm_prepare_launch(svm, 1, ptrs, NULL, atomics);
+   TH_LOG("launch on MAP_SHARED: %u bad; log: %s", bad, self->last);
+   ASSERT_TRUE(bad == 1 && svm->stats.range_warnings == 1 &&
+               self->errors == 1 && strstr(self->last, "MAP_SHARED"));
+}
+
 TEST_HARNESS_MAIN

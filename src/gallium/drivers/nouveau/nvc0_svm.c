@@ -330,3 +330,36 @@ nvc0_svm_prefault_atomic(struct nvc0_svm *svm, const void *ptr, size_t len)
    }
    return ret;
 }
+
+unsigned
+nvc0_svm_prepare_launch(struct nvc0_svm *svm, unsigned num_ranges,
+                        const void *const *ptrs, const size_t *sizes,
+                        const bool *atomics)
+{
+   unsigned bad = 0;
+
+   if (!svm || !svm->enabled)
+      return 0;
+   for (unsigned i = 0; i < num_ranges; i++) {
+      size_t len = sizes ? sizes[i] : 0;
+      bool known;
+
+      if (!ptrs[i])
+         continue;
+      if (!len && svm->alloc_size)
+         len = svm->alloc_size(svm->alloc_size_data, ptrs[i]);
+      known = len != 0;
+      if (nvc0_svm_check_atomic_range(svm, ptrs[i], known ? len : 1)) {
+         bad++;
+         continue;
+      }
+      /* A prefault that ran out of time leaves the rest to first-touch
+       * faults: not a reason to stop the launch. */
+      if (atomics && atomics[i] && known) {
+         int ret = nvc0_svm_prefault_atomic(svm, ptrs[i], len);
+         if (ret < 0 && ret != -ETIMEDOUT)
+            bad++;
+      }
+   }
+   return bad;
+}

@@ -133,4 +133,19 @@ nvc0_svm_check_atomic_range(struct nvc0_svm *svm, const void *ptr,
 int
 nvc0_svm_prefault_atomic(struct nvc0_svm *svm, const void *ptr, size_t len);
 
+/*
+ * pipe_context::svm_prepare_launch: the fine-grain system SVM ranges a
+ * compute launch hands to the device. Each range goes through the range
+ * rules (when enabled, see nvc0_svm_check_atomic_range()); a range meant
+ * for atomics whose size is known is then made device-exclusive ahead of
+ * the launch (nvc0_svm_prefault_atomic()). A size of 0 (not known to the
+ * frontend) is resolved through the alloc-size callback, else only the
+ * page holding the pointer is checked and nothing is prefaulted.
+ * Returns the number of ranges that cannot work (each one logged).
+ */
+unsigned
+nvc0_svm_prepare_launch(struct nvc0_svm *svm, unsigned num_ranges,
+                        const void *const *ptrs, const size_t *sizes,
+                        const bool *atomics);
+
 #endif /* NVC0_SVM_H */
