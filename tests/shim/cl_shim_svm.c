@@ -5,15 +5,19 @@
  * reports and what clEnqueueSVMMigrateMem does, checked from the kernel's
  * side (the process's pagemap and vsvm's device counters).
  *
- * usage: cl-shim-svm caps-on|caps-off|migrate [VSVM-NODE]
+ * usage: cl-shim-svm caps-on|caps-off|migrate|launch [VSVM-NODE]
  *   caps-on   the device reports fine-grain system SVM with atomics
  *   caps-off  it reports neither (SVM_INIT was refused or not forwarded)
  *   migrate   malloc pages move into vsvm's device memory and back;
  *             CL_MIGRATE_MEM_OBJECT_CONTENT_UNDEFINED drops them
+ *   launch    SVM kernel arguments reach the driver before the launch
+ *             (run with NOUVEAU_SVM_CHECK=1): a CL_MEM_SVM_ATOMICS
+ *             allocation is made device-exclusive, MAP_SHARED memory is
+ *             refused, plain malloc memory is left alone
  * VSVM-NODE: a path to vsvm's render node that the shim does not fake
  * (the counters are read through it). Prints piglit result lines and
  * "N passed, N failed, N skipped". Kernel launches do not execute under
- * the noop shim; nothing here launches one.
+ * the noop shim: "launch" checks what happens before one, not its result.
  */
 #define CL_TARGET_OPENCL_VERSION 300
 #include <CL/cl.h>
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "piglit.h"
@@ -42,6 +47,7 @@ struct shim {
    cl_device_id device;
    cl_context ctx;
    cl_command_queue queue;
+   cl_kernel kernel;
    const char *vsvm_node;
    const char *mode;
 };
@@ -257,6 +263,122 @@ out:
    return res;
 }
 
+static const char shim_kernel_src[] =
+   "kernel void bump(global int *p) { atomic_inc(p); }\n";
+
+/*
+ * One launch of bump() on p: returns the error of setting the argument or
+ * enqueueing (CL_SUCCESS when both went through) and stores the command's
+ * final status (CL_COMPLETE or the negative error it failed with).
+ */
+static cl_int
+launch_on(const struct shim *s, void *p, cl_int *status)
+{
+   size_t one = 1;
+   cl_event ev = NULL;
+   cl_command_queue q;
+   cl_int err;
+
+   /* A queue of its own: in an in-order queue a failed command fails the
+    * ones after it, and each scenario stands alone. */
+   *status = CL_INVALID_VALUE;
+   q = clCreateCommandQueueWithProperties(s->ctx, s->device, NULL, &err);
+   if (err != CL_SUCCESS)
+      return err;
+   err = clSetKernelArgSVMPointer(s->kernel, 0, p);
+   if (err == CL_SUCCESS)
+      err = clEnqueueNDRangeKernel(q, s->kernel, 1, NULL, &one, NULL, 0,
+                                   NULL, &ev);
+   if (err != CL_SUCCESS) {
+      piglit_note("setting the SVM argument or enqueueing: CL error %d", err);
+      clReleaseCommandQueue(q);
+      return err;
+   }
+   clFinish(q);
+   err = clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS,
+                        sizeof(*status), status, NULL);
+   clReleaseEvent(ev);
+   clReleaseCommandQueue(q);
+   return err;
+}
+
+static enum piglit_result
+svm_atomics_allocation_is_device_exclusive_before_launch(void *ctx)
+{
+   const struct shim *s = ctx;
+   const size_t len = 4 * SHIM_PAGE;
+   struct drm_vsvm_counters c0, c1;
+   enum piglit_result res = PIGLIT_PASS;
+   unsigned n;
+   cl_int st;
+   char *p = clSVMAlloc(s->ctx, CL_MEM_READ_WRITE |
+                        CL_MEM_SVM_FINE_GRAIN_BUFFER | CL_MEM_SVM_ATOMICS,
+                        len, SHIM_PAGE);
+
+   if (!p) {
+      piglit_note("clSVMAlloc(CL_MEM_SVM_ATOMICS) failed");
+      return PIGLIT_FAIL;
+   }
+   memset(p, 0, len);
+   CHECK(vsvm_counters(s->vsvm_node, &c0) == 0, "vsvm STATS failed");
+   CHECK(launch_on(s, p, &st) == CL_SUCCESS, "no launch");
+   CHECK(vsvm_counters(s->vsvm_node, &c1) == 0, "vsvm STATS failed");
+   n = count_pages(p, 4, PAGE_SWAPPED);
+   piglit_note("launch status %d; %u of 4 pages device-exclusive, vsvm "
+               "conversions +%" PRIu64, st, n,
+               (uint64_t)(c1.conversions - c0.conversions));
+   CHECK(st == CL_COMPLETE && n == 4 && c1.conversions - c0.conversions == 4,
+         "the atomics allocation was not converted before the launch");
+out:
+   clSVMFree(s->ctx, p);
+   return res;
+}
+
+static enum piglit_result
+launch_on_shared_memory_fails_before_it_runs(void *ctx)
+{
+   const struct shim *s = ctx;
+   cl_int err, st;
+   void *p = mmap(NULL, SHIM_PAGE, PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+   if (p == MAP_FAILED)
+      return PIGLIT_FAIL;
+   /* Accepted at the API (any pointer is SVM), refused before it runs. */
+   err = launch_on(s, p, &st);
+   piglit_note("launch on MAP_SHARED memory: enqueue %d, status %d (want "
+               "0 and %d, CL_INVALID_OPERATION)", err, st,
+               CL_INVALID_OPERATION);
+   munmap(p, SHIM_PAGE);
+   return err == CL_SUCCESS && st == CL_INVALID_OPERATION ? PIGLIT_PASS
+                                                          : PIGLIT_FAIL;
+}
+
+static enum piglit_result
+launch_on_plain_malloc_memory_runs_untouched(void *ctx)
+{
+   const struct shim *s = ctx;
+   struct drm_vsvm_counters c0, c1;
+   enum piglit_result res = PIGLIT_PASS;
+   int *p = NULL;
+   cl_int st;
+
+   if (posix_memalign((void **)&p, SHIM_PAGE, SHIM_PAGE) != 0)
+      return PIGLIT_FAIL;
+   memset(p, 0, SHIM_PAGE);
+   CHECK(vsvm_counters(s->vsvm_node, &c0) == 0, "vsvm STATS failed");
+   CHECK(launch_on(s, p, &st) == CL_SUCCESS, "no launch");
+   CHECK(vsvm_counters(s->vsvm_node, &c1) == 0, "vsvm STATS failed");
+   piglit_note("launch on malloc memory: status %d, vsvm conversions +%"
+               PRIu64, st, (uint64_t)(c1.conversions - c0.conversions));
+   CHECK(st == CL_COMPLETE && c1.conversions == c0.conversions &&
+         count_pages(p, 1, PAGE_PRESENT) == 1,
+         "plain malloc memory was refused or converted");
+out:
+   free(p);
+   return res;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -267,15 +389,26 @@ main(int argc, char **argv)
       { "svm_migrate_moves_malloc_pages_to_vsvm_and_back",
         svm_migrate_moves_malloc_pages_to_vsvm_and_back },
    };
+   static const struct piglit_subtest launch[] = {
+      { "svm_atomics_allocation_is_device_exclusive_before_launch",
+        svm_atomics_allocation_is_device_exclusive_before_launch },
+      { "launch_on_shared_memory_fails_before_it_runs",
+        launch_on_shared_memory_fails_before_it_runs },
+      { "launch_on_plain_malloc_memory_runs_untouched",
+        launch_on_plain_malloc_memory_runs_untouched },
+   };
+   const char *src = shim_kernel_src;
+   cl_program prog = NULL;
    struct shim s = { 0 };
    cl_int err;
    int ret;
 
    if (argc < 2 || (strcmp(argv[1], "caps-on") != 0 &&
                     strcmp(argv[1], "caps-off") != 0 &&
-                    strcmp(argv[1], "migrate") != 0)) {
-      fprintf(stderr, "usage: %s caps-on|caps-off|migrate [VSVM-NODE]\n",
-              argv[0]);
+                    strcmp(argv[1], "migrate") != 0 &&
+                    strcmp(argv[1], "launch") != 0)) {
+      fprintf(stderr, "usage: %s caps-on|caps-off|migrate|launch "
+              "[VSVM-NODE]\n", argv[0]);
       return 2;
    }
    s.mode = argv[1];
@@ -288,7 +421,7 @@ main(int argc, char **argv)
       printf("0 passed, 1 failed, 0 skipped\n");
       return 1;
    }
-   if (strcmp(s.mode, "migrate") != 0)
+   if (strncmp(s.mode, "caps-", 5) == 0)
       return piglit_run_subtests(caps, 1, &s, 1, argv);
 
    s.ctx = clCreateContext(NULL, 1, &s.device, NULL, NULL, &err);
@@ -301,7 +434,30 @@ main(int argc, char **argv)
       printf("0 passed, 1 failed, 0 skipped\n");
       return 1;
    }
-   ret = piglit_run_subtests(mig, 1, &s, 1, argv);
+   if (strcmp(s.mode, "migrate") == 0) {
+      ret = piglit_run_subtests(mig, 1, &s, 1, argv);
+   } else {
+      prog = clCreateProgramWithSource(s.ctx, 1, &src, NULL, &err);
+      if (err == CL_SUCCESS)
+         err = clBuildProgram(prog, 1, &s.device, "-cl-std=CL2.0", NULL,
+                              NULL);
+      if (err == CL_SUCCESS)
+         s.kernel = clCreateKernel(prog, "bump", &err);
+      if (err != CL_SUCCESS || !s.vsvm_node) {
+         char log[2048] = "";
+
+         if (prog)
+            clGetProgramBuildInfo(prog, s.device, CL_PROGRAM_BUILD_LOG,
+                                  sizeof(log) - 1, log, NULL);
+         piglit_note("building bump(): CL error %d: %s", err, log);
+         piglit_report_result(PIGLIT_FAIL);
+         printf("0 passed, 1 failed, 0 skipped\n");
+         return 1;
+      }
+      ret = piglit_run_subtests(launch, 3, &s, 1, argv);
+      clReleaseKernel(s.kernel);
+      clReleaseProgram(prog);
+   }
    clReleaseCommandQueue(s.queue);
    clReleaseContext(s.ctx);
    return ret;

@@ -65,7 +65,7 @@ cl()
       OCL_ICD_VENDORS="${L%/lib/*}/etc/OpenCL/vendors" \
       LD_LIBRARY_PATH="$L" LD_PRELOAD="$L/libnouveau_noop_drm_shim.so" \
       NOUVEAU_CHIPSET=134 RUSTICL_ENABLE=nouveau NOUVEAU_SVM=1 \
-      NOUVEAU_SVM_DEBUG=1 \
+      NOUVEAU_SVM_DEBUG=1 ${extra_env:-} \
       timeout 120 chroot "$R" "$BIN" "$@" >"$out" 2>&1
    rc=$?
    sed 's/^/  | /' "$out"
@@ -100,7 +100,23 @@ cl /dev/vsvm-svm migrate /dev/vsvm-svm
 result shim-svm-migrate-moves-malloc-pages-to-vsvm-and-back "$(verdict)" \
    "$(grep -m1 '^# to device' "$out")"
 
-# 3. A node that is not an SVM device: SVM off, the reason named.
+# 3. SVM kernel arguments reach nvc0 before the launch (range rules on):
+#    an atomics allocation is converted ahead of it, MAP_SHARED memory
+#    fails the command with the rule named, malloc memory is left alone.
+extra_env=NOUVEAU_SVM_CHECK=1
+cl /dev/vsvm-svm launch /dev/vsvm-svm
+extra_env=
+for t in svm_atomics_allocation_is_device_exclusive_before_launch:'^# launch status' \
+         launch_on_shared_memory_fails_before_it_runs:'will kill the channel: MAP_SHARED' \
+         launch_on_plain_malloc_memory_runs_untouched:'^# launch on malloc memory'; do
+   pat=${t#*:} t=${t%%:*}
+   v=$(sed -n "s/^PIGLIT: {\"subtest\": {\"$t\": \"\([a-z]*\)\"}}$/\1/p" "$out")
+   # The driver's own message must be there too, not only the status.
+   why=$(grep -m1 "$pat" "$out") || v=fail
+   result "shim-$(echo "$t" | tr _ -)" "${v:-fail}" "${why:-no \"$pat\" line}"
+done
+
+# 4. A node that is not an SVM device: SVM off, the reason named.
 cl /dev/null caps-off
 why=$(reason)
 if [ "$(verdict)" = pass ] && [ -n "$why" ]; then
@@ -110,7 +126,7 @@ else
       "${why:-no named reason}"
 fi
 
-# 4. vsvm with a 32-bit GPU VA: the window libnvsvm reserved is beyond it,
+# 5. vsvm with a 32-bit GPU VA: the window libnvsvm reserved is beyond it,
 #    vsvm refuses SVM_INIT, SVM goes off with the kernel's errno named.
 if rmmod vsvm && insmod "$KO" va_bits=32 && vsvm_node; then
    cl /dev/vsvm-svm caps-off

@@ -31,9 +31,17 @@ broken()
 }
 
 mcache=${NVSVM_CACHE:-/var/cache/nvsvm}/mesa
-tools/mesa/build.sh steps >/dev/null 2>&1 || broken "the Mesa build failed"
-steps=$(tools/mesa/build.sh path steps)
-[ -f "$steps/.nvsvm-ready" ] || broken "no Mesa build at $steps"
+# NVSVM_SHIM_MESA_BUILD: another built and installed Mesa tree under the
+# Mesa cache (one being worked on), instead of the series' own build.
+if [ -n "${NVSVM_SHIM_MESA_BUILD:-}" ]; then
+   steps=$(realpath "$NVSVM_SHIM_MESA_BUILD")
+   case $steps in "$mcache"/*) ;; *) broken "NVSVM_SHIM_MESA_BUILD must be under $mcache" ;; esac
+   [ -d "$steps/install" ] || broken "no install/ in $steps"
+else
+   tools/mesa/build.sh steps >/dev/null 2>&1 || broken "the Mesa build failed"
+   steps=$(tools/mesa/build.sh path steps)
+   [ -f "$steps/.nvsvm-ready" ] || broken "no Mesa build at $steps"
+fi
 inst=/nvsvm/${steps#"$mcache/"}/install
 shimlib=$(cd "$steps/install" && find . -name libnouveau_noop_drm_shim.so |
           head -n 1)
@@ -53,7 +61,7 @@ tools/mesa/build.sh shell sh -c "gcc -std=c11 -D_GNU_SOURCE -O2 -Wall \
 
 # The trixie tree: the program, Mesa's install, every library they load
 # (rusticl's pipe driver and the shim are dlopened or preloaded: listed
-# by hand), libclc's SPIR-V, the loader cache. tar -h stores symlinked
+# by hand), libclc's SPIR-V, clang's OpenCL headers, the loader cache. tar -h stores symlinked
 # paths as files, so each name the loader asks for exists.
 tools/mesa/build.sh shell sh -c "
    set -e
@@ -63,6 +71,9 @@ tools/mesa/build.sh shell sh -c "
    for b in \$bins; do ldd \$b; done |
       awk '/=> \\// { print \$3 } /^\\t\\// { print \$1 }' | sort -u >$wrel/list
    ls /usr/lib/clc/spirv*mesa3d* >>$wrel/list 2>/dev/null || true
+   # clang's OpenCL headers, from its resource dir (kernels compile in
+   # the guest: clCreateProgramWithSource).
+   ls /usr/lib/llvm-*/lib/clang/*/include/opencl-c*.h >>$wrel/list
    echo /etc/ld.so.cache >>$wrel/list
    echo $wrel/cl-shim-svm >>$wrel/list
    echo $inst >>$wrel/list

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# nvsvm-min-results: 4
+# nvsvm-min-results: 7
 # The patched rusticl on nouveau under Mesa's nouveau drm-shim, in the VM
 # (6.12) with vsvm: SVM caps from a real SVM_INIT, refusals named, and
 # clEnqueueSVMMigrateMem on malloc memory checked from the kernel's side.
