@@ -39,7 +39,7 @@ src=$out/src
 mkdir -p "$src/include/uapi"
 changed=0
 for f in Kbuild vsvm_drv.h vsvm_compat.h vsvm_drv.c vsvm_svm.c \
-         vsvm_dmem.c vsvm_exec.c vsvm_knobs.c vsvm_prefault.c \
+         vsvm_dmem.c vsvm_exec.c vsvm_knobs.c vsvm_prefault.c vsvm_vm.c \
          include/uapi/vsvm_drm.h; do
   if ! cmp -s "$here/$f" "$src/$f"; then
     cp "$here/$f" "$src/$f"

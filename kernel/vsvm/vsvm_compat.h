@@ -74,4 +74,15 @@ static inline void vsvm_zone_device_page_init(struct page *page)
 #endif
 }
 
+/* 6.3 made vm_flags read-only outside these helpers. */
+static inline void vsvm_vm_flags_set(struct vm_area_struct *vma,
+				     vm_flags_t flags)
+{
+#ifdef VSVM_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
 #endif /* VSVM_COMPAT_H */

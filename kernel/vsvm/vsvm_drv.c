@@ -119,6 +119,17 @@ static int vsvm_svm_bind_ioctl(struct drm_device *drm, void *data,
 	}
 
 	/*
+	 * A VM_INIT file's window holds its VM_BIND mappings: nothing
+	 * there is the process's to migrate (the design's rule).
+	 */
+	if (svmm->vm && args->va_start < svmm->unmanaged_limit &&
+	    args->va_end > svmm->unmanaged_start) {
+		mmap_read_unlock(mm);
+		mmput(mm);
+		return -EINVAL;
+	}
+
+	/*
 	 * The device mirrors the SVM_INIT caller's mm; a process that got
 	 * the file some other way has nothing mirrored to migrate.
 	 */
@@ -190,6 +201,11 @@ static const struct drm_ioctl_desc vsvm_ioctls[] = {
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(NOUVEAU_SVM_BIND, vsvm_svm_bind_ioctl,
 			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_VM_INIT, vsvm_vm_init_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_NOUVEAU_VM_BIND, vsvm_vm_bind_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(NOUVEAU_GEM_NEW, vsvm_gem_new_ioctl,
+			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_INFO, vsvm_info_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_EXEC, vsvm_exec_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_STATS, vsvm_stats_ioctl, DRM_RENDER_ALLOW),
@@ -215,6 +231,9 @@ static void vsvm_postclose(struct drm_device *drm, struct drm_file *file)
 	/* No ioctl runs any more, so no lane either. */
 	if (vfile->svmm)
 		vsvm_svmm_fini(vfile->svmm);
+	/* After the svmm: a fault inside the window looks mappings up. */
+	if (vfile->vm)
+		vsvm_vm_fini(vfile->vm);
 	mutex_destroy(&vfile->lock);
 	kfree(vfile);
 }
@@ -228,6 +247,7 @@ static const struct file_operations vsvm_fops = {
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,
+	.mmap = drm_gem_mmap,
 #ifdef FOP_UNSIGNED_OFFSET
 	/* drm_open() insists on it from 6.12 on. */
 	.fop_flags = FOP_UNSIGNED_OFFSET,
@@ -235,7 +255,7 @@ static const struct file_operations vsvm_fops = {
 };
 
 static const struct drm_driver vsvm_driver = {
-	.driver_features = DRIVER_RENDER,
+	.driver_features = DRIVER_RENDER | DRIVER_GEM,
 	.open = vsvm_open,
 	.postclose = vsvm_postclose,
 	.ioctls = vsvm_ioctls,

@@ -14,6 +14,7 @@
 #include <linux/xarray.h>
 
 #include <drm/drm_device.h>
+#include <drm/drm_gem.h>
 
 #include "include/uapi/vsvm_drm.h"
 
@@ -181,8 +182,66 @@ struct vsvm_svmm {
 	 */
 	struct xarray pins;     /* pfn -> page, under mutex */
 
+	/*
+	 * VM_INIT with DRM_VSVM_VM_INIT_SVM: the VM_BIND mappings that
+	 * serve device accesses inside the unmanaged window. NULL after
+	 * SVM_INIT, where the window holds nothing the device can reach.
+	 */
+	struct vsvm_vm *vm;
+
 	struct vsvm_counters ctr;   /* this file's */
 };
+
+/*
+ * A GEM object (GEM_NEW): system pages of its own, allocated up front
+ * and freed with the object. Pages never move, so a mapping of one
+ * needs no invalidation.
+ */
+struct vsvm_bo {
+	struct drm_gem_object base;
+	unsigned long npages;
+	struct page **pages;
+};
+
+/* One VM_BIND mapping: [addr, addr + range) -> bo at bo_offset. */
+struct vsvm_mapping {
+	struct list_head link;
+	u64 addr;
+	u64 range;
+	u64 bo_offset;
+	struct vsvm_bo *bo;     /* holds a reference */
+};
+
+/*
+ * The VM_BIND address space of one file, created by VM_INIT.
+ * [kernel_start, kernel_limit) is the kernel-managed region VM_BIND may
+ * not touch; [bind_start, bind_limit) is where VM_BIND may map: the
+ * unmanaged window with DRM_VSVM_VM_INIT_SVM, the whole VA otherwise.
+ * lock guards mappings and is held across one device access to a BO
+ * page (so UNMAP waits for an access in flight); it is taken after, and
+ * never together with, the svmm's locks.
+ */
+struct vsvm_vm {
+	u64 kernel_start;
+	u64 kernel_limit;
+	u64 bind_start;
+	u64 bind_limit;
+	bool svm;
+	struct mutex lock;
+	struct list_head mappings;
+	unsigned int nr_mappings;
+};
+
+/*
+ * nouveau answers VM_INIT after a BO, and VM_BIND before VM_INIT, with
+ * -ENOSYS, and so must vsvm. checkpatch keeps that name for syscall
+ * numbers, hence the pasting.
+ */
+#define VSVM_NEG_E(e) (-E##e)
+#define VSVM_ERR_NO_UVMM VSVM_NEG_E(NOSYS)
+
+#define VSVM_VM_MAX_MAPPINGS 4096
+#define VSVM_VM_BIND_MAX_OPS 256
 
 /* Device page table entry: pfn << VSVM_PTE_SHIFT | flags. */
 #define VSVM_PTE_R	BIT(0)
@@ -200,6 +259,13 @@ struct vsvm_file {
 	struct vsvm_device *vdev;
 	struct mutex lock;
 	struct vsvm_svmm *svmm;
+	/*
+	 * VM_INIT's address space, published like svmm; vm_disabled is
+	 * nouveau's cli->uvmm.disabled: set (under lock) by the first
+	 * GEM_NEW before VM_INIT, after which VM_INIT answers -ENOSYS.
+	 */
+	struct vsvm_vm *vm;
+	bool vm_disabled;
 };
 
 static inline struct vsvm_device *to_vsvm(struct drm_device *drm)
@@ -234,6 +300,9 @@ struct vsvm_access {
 
 /* vsvm_svm.c */
 int vsvm_svmm_init(struct vsvm_file *vfile, u64 addr, u64 size);
+/* vfile->lock held, no svmm yet: build and publish one for vm (or NULL). */
+int vsvm_svmm_init_locked(struct vsvm_file *vfile, u64 addr, u64 size,
+			  struct vsvm_vm *vm);
 void vsvm_svmm_fini(struct vsvm_svmm *svmm);
 int vsvm_svmm_access(struct vsvm_svmm *svmm, struct vsvm_access *acc);
 int vsvm_svmm_map_vram(struct vsvm_svmm *svmm, unsigned long addr,
@@ -259,6 +328,48 @@ int vsvm_dmem_migrate(struct vsvm_svmm *svmm, struct vm_area_struct *vma,
 		      unsigned long start, unsigned long end);
 struct page *vsvm_dmem_backing(struct vsvm_device *vdev, struct page *page);
 u64 vsvm_dmem_size(void);
+
+/* vsvm_vm.c: GEM_NEW, VM_INIT, VM_BIND and device access to mappings. */
+int vsvm_gem_new_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file);
+int vsvm_vm_init_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file);
+int vsvm_vm_bind_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file);
+/* An access inside the window: 0, or -EFAULT when nothing is bound. */
+int vsvm_vm_access(struct vsvm_vm *vm, struct vsvm_access *acc);
+void vsvm_vm_fini(struct vsvm_vm *vm);
+
+/*
+ * nouveau's VM_BIND (command 0x11), layout for layout: 6.1's uAPI
+ * header does not carry it.
+ */
+struct vsvm_nouveau_vm_bind_op {
+	__u32 op;
+	__u32 flags;
+	__u32 handle;
+	__u32 pad;
+	__u64 addr;
+	__u64 bo_offset;
+	__u64 range;
+};
+
+struct vsvm_nouveau_vm_bind {
+	__u32 op_count;
+	__u32 flags;
+	__u32 wait_count;
+	__u32 sig_count;
+	__u64 wait_ptr;
+	__u64 sig_ptr;
+	__u64 op_ptr;
+};
+
+#define VSVM_NOUVEAU_VM_BIND_OP_MAP 0x0
+#define VSVM_NOUVEAU_VM_BIND_OP_UNMAP 0x1
+#define VSVM_NOUVEAU_VM_BIND_SPARSE (1 << 8)
+#define VSVM_NOUVEAU_VM_BIND_RUN_ASYNC 0x1
+#define DRM_IOCTL_VSVM_NOUVEAU_VM_BIND \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x11, struct vsvm_nouveau_vm_bind)
 
 /* vsvm_exec.c */
 int vsvm_exec_ioctl(struct drm_device *drm, void *data,

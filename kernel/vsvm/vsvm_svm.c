@@ -182,17 +182,26 @@ static const struct mmu_notifier_ops vsvm_mn_ops = {
 	.free_notifier = vsvm_svmm_free_notifier,
 };
 
-int vsvm_svmm_init(struct vsvm_file *vfile, u64 addr, u64 size)
+int vsvm_svmm_init_locked(struct vsvm_file *vfile, u64 addr, u64 size,
+			  struct vsvm_vm *vm)
 {
 	struct vsvm_device *vdev = vfile->vdev;
 	u64 va_size = 1ULL << vdev->va_bits;
 	struct vsvm_svmm *svmm;
 	int ret;
 
+	lockdep_assert_held(&vfile->lock);
+	/* nvkm_vmm_ctor's rule: the window must lie inside the VA space. */
+	if (addr + size < addr || addr + size > va_size)
+		return -EINVAL;
+	if (!current->mm)
+		return -EINVAL;
+
 	svmm = kzalloc(sizeof(*svmm), GFP_KERNEL);
 	if (!svmm)
 		return -ENOMEM;
 	svmm->vdev = vdev;
+	svmm->vm = vm;
 	svmm->unmanaged_start = addr;
 	svmm->unmanaged_limit = addr + size;
 	mutex_init(&svmm->fault_lock);
@@ -201,35 +210,31 @@ int vsvm_svmm_init(struct vsvm_file *vfile, u64 addr, u64 size)
 	xa_init(&svmm->pins);
 	svmm->notifier.ops = &vsvm_mn_ops;
 
-	/* nouveau's order: -EBUSY before the window is looked at. */
-	mutex_lock(&vfile->lock);
-	if (vfile->svmm) {
-		ret = -EBUSY;
-		goto out_free;
-	}
-	/* nvkm_vmm_ctor's rule: the window must lie inside the VA space. */
-	if (addr + size < addr || addr + size > va_size) {
-		ret = -EINVAL;
-		goto out_free;
-	}
-	if (!current->mm) {
-		ret = -EINVAL;
-		goto out_free;
-	}
 	ret = mmu_notifier_register(&svmm->notifier, current->mm);
-	if (ret)
-		goto out_free;
+	if (ret) {
+		kfree(svmm);
+		return ret;
+	}
 	/*
 	 * Ownership passes to the notifier (freed by free_notifier).
 	 * Publish after it is fully set up: ioctls read it unlocked.
 	 */
 	smp_store_release(&vfile->svmm, svmm);
-	mutex_unlock(&vfile->lock);
 	return 0;
+}
 
-out_free:
+int vsvm_svmm_init(struct vsvm_file *vfile, u64 addr, u64 size)
+{
+	int ret;
+
+	/* nouveau's order: -EBUSY before the window is looked at. */
+	mutex_lock(&vfile->lock);
+	/* A VM_INIT file chose its model: its window came with VM_INIT. */
+	if (vfile->svmm || vfile->vm)
+		ret = -EBUSY;
+	else
+		ret = vsvm_svmm_init_locked(vfile, addr, size, NULL);
 	mutex_unlock(&vfile->lock);
-	kfree(svmm);
 	return ret;
 }
 
@@ -549,11 +554,16 @@ int vsvm_svmm_access(struct vsvm_svmm *svmm, struct vsvm_access *acc)
 	u64 va_size = 1ULL << svmm->vdev->va_bits;
 	int ret;
 
-	/* The unmanaged window holds buffer objects, never SVM pages. */
-	if (acc->addr >= va_size ||
-	    (acc->addr >= svmm->unmanaged_start &&
-	     acc->addr < svmm->unmanaged_limit))
+	if (acc->addr >= va_size)
 		return -EFAULT;
+	/*
+	 * The unmanaged window holds buffer objects, never SVM pages: a
+	 * VM_INIT file's are its VM_BIND mappings; after SVM_INIT the
+	 * device reaches none.
+	 */
+	if (acc->addr >= svmm->unmanaged_start &&
+	    acc->addr < svmm->unmanaged_limit)
+		return svmm->vm ? vsvm_vm_access(svmm->vm, acc) : -EFAULT;
 
 	ret = vsvm_access_mapped(svmm, acc);
 	if (ret != -ENOENT)

@@ -46,7 +46,11 @@ struct drm_vsvm_info {
 	__u64 reserved[4];
 };
 
-#define DRM_VSVM_UAPI_VERSION 2
+/*
+ * 3: VM_INIT (with DRM_VSVM_VM_INIT_SVM), VM_BIND (synchronous MAP and
+ * UNMAP) and GEM_NEW, at nouveau's numbers; see struct drm_vsvm_vm_init.
+ */
+#define DRM_VSVM_UAPI_VERSION 3
 
 /*
  * Device instructions. Each accesses one naturally aligned 4- or 8-byte
@@ -181,6 +185,37 @@ struct drm_vsvm_stats {
 	struct drm_vsvm_counters device;
 };
 
+/*
+ * nouveau's VM_INIT (command 0x10), extended as the design for SVM on
+ * VM_BIND clients proposes (docs/uapi.md, "SVM for VM_BIND clients"):
+ * the first two fields are struct drm_nouveau_vm_init; a caller that
+ * passes only those 16 bytes gets flags 0 (drm zero-fills the rest).
+ *
+ * With DRM_VSVM_VM_INIT_SVM, [unmanaged_addr, unmanaged_addr +
+ * unmanaged_size) has SVM_INIT's meaning: GPU VA that is not mirrored.
+ * It must contain the kernel-managed region, and every VM_BIND mapping
+ * must lie inside it. Every other device address mirrors the caller's
+ * process (HMM faults, device-exclusive pages for atomics), as after
+ * SVM_INIT. A file uses VM_INIT or SVM_INIT, not both (-EBUSY).
+ */
+struct drm_vsvm_vm_init {
+	__u64 kernel_managed_addr;
+	__u64 kernel_managed_size;
+	__u64 flags;            /* DRM_VSVM_VM_INIT_SVM or 0 */
+	__u64 unmanaged_addr;   /* with DRM_VSVM_VM_INIT_SVM, else 0 */
+	__u64 unmanaged_size;   /* with DRM_VSVM_VM_INIT_SVM, else 0 */
+};
+
+/* The design's NOUVEAU_VM_INIT_SVM. */
+#define DRM_VSVM_VM_INIT_SVM (1ull << 0)
+
+#define DRM_VSVM_VM_INIT 0x10  /* DRM_NOUVEAU_VM_INIT */
+
+/* Largest GEM_NEW object: vsvm backs objects with system pages. */
+#define DRM_VSVM_MAX_BO_SIZE (64ull << 20)
+
+#define DRM_IOCTL_VSVM_VM_INIT \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_VM_INIT, struct drm_vsvm_vm_init)
 #define DRM_IOCTL_VSVM_INFO \
 	DRM_IOR(DRM_COMMAND_BASE + DRM_VSVM_INFO, struct drm_vsvm_info)
 #define DRM_IOCTL_VSVM_EXEC \
