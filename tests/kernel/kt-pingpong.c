@@ -201,6 +201,12 @@ hammer_while_converting(struct nvsvm_device *dev, unsigned char *a,
    *refused = 0;
    if (pthread_create(&th, NULL, hammer_thread, hm) != 0)
       return -EAGAIN;
+   /* Convert only once the hammer is storing: on a loaded host its thread
+    * may wait for a CPU while all the conversions run, and a hammer that
+    * never ran proves nothing about faults. */
+   while (__atomic_load_n(&hm->stores, __ATOMIC_RELAXED) < 1000 &&
+          kt_now() < end)
+      sched_yield();
    while (*conversions < NEIGHBOUR_CONVERSIONS && kt_now() < end) {
       int r = nvsvm_device_atomic_fault(dev, a, KT_PAGE, NULL);
 
