@@ -3,8 +3,9 @@
  * Builds one OpenCL kernel from a source file on the first device whose
  * platform and device names match, and launches it once on a small buffer,
  * so that the driver compiles it to machine code (with NV50_PROG_DEBUG set,
- * nvc0 prints its IR on stderr). Under Mesa's nouveau drm-shim nothing
- * executes: the launch only makes the compiler run.
+ * nvc0 prints its IR on stderr). rusticl already has nvc0 translate every
+ * kernel at clBuildProgram; the launch uploads the code (nvc0 prints it).
+ * Under Mesa's nouveau drm-shim nothing executes.
  *
  * usage: cl-compile-one SOURCE KERNEL [BUILD-OPTIONS]
  * NVSVM_CL_PLATFORM / NVSVM_CL_DEVICE: name substrings (default: any).

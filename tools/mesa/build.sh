@@ -4,12 +4,13 @@
 #
 #   tools/mesa/build.sh chroot          make (or reuse) the trixie chroot
 #   tools/mesa/build.sh source          fetch Debian's mesa source package
-#   tools/mesa/build.sh build [pristine|series]
-#                                       build unpatched or patched Mesa
+#   tools/mesa/build.sh build [pristine|baseline|series]
+#                                       build unpatched, baseline (below)
+#                                       or patched Mesa
 #   tools/mesa/build.sh steps           apply the series patch by patch,
 #                                       building after each one (cached)
 #   tools/mesa/build.sh shell CMD...    run CMD in the chroot (as root)
-#   tools/mesa/build.sh path chroot|build-pristine|build-series
+#   tools/mesa/build.sh path chroot|build-pristine|build-baseline|build-series
 #                                       print a cache path, build nothing
 #
 # Caches, all under /var/cache/nvsvm (NVSVM_CACHE):
@@ -18,6 +19,9 @@
 #                                links to the current one (for other users).
 #   mesa/src/<version>           pristine unpacked source package
 #   mesa/build/<version>-pristine      unpatched build (+ meson test log)
+#   mesa/build/<version>-baseline-<hash>  Debian's Mesa with only the
+#                                patches of BASELINE_PATCHES: the unpatched
+#                                compiler, able to show what it emits
 #   mesa/build/<version>-<serieshash>  patched build; the hash is of
 #                                patches/mesa/*.patch and the meson options
 #   ccache/mesa                  ccache for every Mesa build
@@ -65,6 +69,14 @@ MESA_OPTIONS=(
    -Dzstd=enabled
 )
 
+# The baseline: Debian's Mesa with only these patches of the series (by
+# name, without the number). They make nvc0's compiler dumps available in
+# Debian's release build, so that tests/shim can compare what the
+# unpatched compiler emits with what the series' compiler emits.
+BASELINE_PATCHES=(
+   nouveau-honor-NV50_PROG_DEBUG-in-release-builds
+)
+
 say() { printf '# mesa: %s\n' "$*" >&2; }
 die() { printf 'mesa: error: %s\n' "$*" >&2; exit 1; }
 now() { date +%s; }
@@ -83,6 +95,24 @@ series_hash()
 {
    { cat "$root"/patches/mesa/*.patch; printf '%s\n' "${MESA_OPTIONS[@]}"
      echo "$MESA_SRC_VERSION"; } | sha256sum | cut -c1-12
+}
+
+baseline_patches()
+{
+   local n f
+   for n in "${BASELINE_PATCHES[@]}"; do
+      f=$(ls "$root"/patches/mesa/[0-9][0-9][0-9][0-9]-"$n".patch 2>/dev/null | head -n1)
+      [ -n "$f" ] || die "baseline: no patch named $n in patches/mesa"
+      echo "$f"
+   done
+}
+
+baseline_hash()
+{
+   local f
+   { for f in $(baseline_patches); do cat "$f"; done
+     printf '%s\n' "${MESA_OPTIONS[@]}"; echo "$MESA_SRC_VERSION"; } |
+      sha256sum | cut -c1-12
 }
 
 # Run a command in the chroot with the caches and the repo mounted.
@@ -274,8 +304,9 @@ build_one()
    local kind=$1 t t0
    case $kind in
    pristine) t=build/$MESA_SRC_VERSION-pristine ;;
+   baseline) t=build/$MESA_SRC_VERSION-baseline-$(baseline_hash) ;;
    series) t=build/$MESA_SRC_VERSION-$(series_hash) ;;
-   *) die "build: unknown kind '$kind' (pristine or series)" ;;
+   *) die "build: unknown kind '$kind' (pristine, baseline or series)" ;;
    esac
    if [ -f "$mcache/$t/.nvsvm-ready" ]; then
       say "$kind build $mcache/$t (cached)"
@@ -286,6 +317,13 @@ build_one()
    git_tree "$t"
    if [ "$kind" = series ]; then
       apply_series "$t" || die "the series does not apply to $MESA_SRC_VERSION"
+   elif [ "$kind" = baseline ]; then
+      local f
+      for f in $(baseline_patches); do
+         in_chroot sh -c "cd /nvsvm/$t && git -c user.name=nvsvm \
+            -c user.email=nvsvm@localhost am -q /repo/patches/mesa/$(basename "$f")" ||
+            die "baseline: $(basename "$f") does not apply to $MESA_SRC_VERSION"
+      done
    fi
    configure "$t"
    say "$kind: building with ninja -j$jobs (ccache; ~1,050 steps cold)"
@@ -421,9 +459,10 @@ path)
    chroot) chroot_dir ;;
    src) src_dir ;;
    build-pristine) echo "$mcache/build/$MESA_SRC_VERSION-pristine" ;;
+   build-baseline) echo "$mcache/build/$MESA_SRC_VERSION-baseline-$(baseline_hash)" ;;
    build-series) echo "$mcache/build/$MESA_SRC_VERSION-$(series_hash)" ;;
    steps) echo "$mcache/build/$MESA_SRC_VERSION-steps-$(series_hash)" ;;
-   *) die "path: chroot, src, build-pristine, build-series or steps" ;;
+   *) die "path: chroot, src, build-pristine, build-baseline, build-series or steps" ;;
    esac
    ;;
 *) die "unknown command '$cmd' (chroot, source, build, steps, shell, path)" ;;

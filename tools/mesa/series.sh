@@ -70,9 +70,12 @@ _libnvsvm = static_library(
   build_by_default : false,
 )
 
+# Users inside Mesa (nvc0's SVM hooks) include nouveau/svm/nvsvm_os.h
+# too: the same define gives them Mesa's env and log.
 idep_nvsvm = declare_dependency(
   link_with : _libnvsvm,
   include_directories : inc_include,
+  compile_args : ['-DNVSVM_WITH_MESA_UTIL'],
   dependencies : [dep_libdrm],
 )
 EOF

@@ -2,14 +2,16 @@
 /*
  * What libnvsvm needs from its platform: a mutex, the environment and a
  * log. Inside Mesa's tree (NVSVM_WITH_MESA_UTIL, set by Mesa's
- * src/nouveau/svm/meson.build) they are Mesa's own: simple_mtx,
- * debug_get_option() and mesa_log; built standalone, pthreads, getenv()
- * and stderr. Nothing else in the library names either.
+ * src/nouveau/svm/meson.build for the library and everything that
+ * depends on it) they are Mesa's own: simple_mtx, debug_get_option() and
+ * mesa_log; built standalone, pthreads, getenv() and stderr. Nothing
+ * else in the library or in nvc0's SVM hooks names either.
  */
 #ifndef NVSVM_OS_H
 #define NVSVM_OS_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #ifdef NVSVM_WITH_MESA_UTIL
 
@@ -54,6 +56,15 @@ static inline void
 nvsvm_log_v(const char *fmt, va_list ap)
 {
    mesa_log_v(MESA_LOG_INFO, "nvsvm", fmt, ap);
+}
+
+/* One line from a user of the library that logs under its own prefix
+ * (nvc0's SVM hooks): Mesa's log, as the driver's other messages. */
+static inline void
+nvsvm_log_line(bool error, const char *prefix, const char *msg)
+{
+   mesa_log(error ? MESA_LOG_ERROR : MESA_LOG_INFO, MESA_LOG_TAG, "%s: %s",
+            prefix, msg);
 }
 
 #else
@@ -103,6 +114,13 @@ nvsvm_log_v(const char *fmt, va_list ap)
    fputs("nvsvm: ", stderr);
    vfprintf(stderr, fmt, ap);
    fputc('\n', stderr);
+}
+
+static inline void
+nvsvm_log_line(bool error, const char *prefix, const char *msg)
+{
+   (void)error;
+   fprintf(stderr, "%s: %s\n", prefix, msg);
 }
 
 #endif

@@ -7,12 +7,29 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "nouveau/svm/nvsvm_os.h"
 #include "nvsvm/nvsvm.h"
 #include "nvc0_svm.h"
+
+/* Mesa's boolean env convention: 1/true/yes/on, 0/false/no/off. */
+static int
+nvc0_svm_env_bool(const char *name, int dflt)
+{
+   const char *v = nvsvm_getenv(name);
+
+   if (!v || !*v)
+      return dflt;
+   if (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
+       !strcasecmp(v, "on"))
+      return 1;
+   if (!strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no") ||
+       !strcasecmp(v, "off"))
+      return 0;
+   return -1;
+}
 
 static void
 nvc0_svm_log(struct nvc0_svm *svm, enum nvc0_svm_log_level level,
@@ -30,26 +47,10 @@ nvc0_svm_log(struct nvc0_svm *svm, enum nvc0_svm_log_level level,
       return;
    }
    /* Without a debug callback, errors still reach the user; info only
-    * on request, as Mesa's debug_printf would. */
-   if (level == NVC0_SVM_LOG_ERROR || getenv("NOUVEAU_SVM_DEBUG"))
-      fprintf(stderr, "nouveau: svm: %s\n", msg);
-}
-
-/* Mesa's boolean env convention: 1/true/yes/on, 0/false/no/off. */
-static int
-nvc0_svm_env_bool(const char *name, int dflt)
-{
-   const char *v = getenv(name);
-
-   if (!v || !*v)
-      return dflt;
-   if (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
-       !strcasecmp(v, "on"))
-      return 1;
-   if (!strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no") ||
-       !strcasecmp(v, "off"))
-      return 0;
-   return -1;
+    * on request (NOUVEAU_SVM_DEBUG), as the screen's callback does. */
+   if (level == NVC0_SVM_LOG_ERROR ||
+       nvc0_svm_env_bool("NOUVEAU_SVM_DEBUG", 0) == 1)
+      nvsvm_log_line(level == NVC0_SVM_LOG_ERROR, "nouveau: svm", msg);
 }
 
 static void
@@ -88,14 +89,14 @@ nvc0_svm_screen_init(struct nvc0_svm *svm, int fd,
    if (check < 0)
       nvc0_svm_log(svm, NVC0_SVM_LOG_ERROR,
                    "NOUVEAU_SVM_CHECK=%s is not a boolean; range checks off",
-                   getenv("NOUVEAU_SVM_CHECK"));
+                   nvsvm_getenv("NOUVEAU_SVM_CHECK"));
 
    /* Opt-in, as in Mesa today: a GPU channel killed by a failed atomic
     * fault is worse than no SVM for programs that never asked. */
    want = nvc0_svm_env_bool("NOUVEAU_SVM", 0);
    if (want < 0) {
       nvc0_svm_off(svm, -EINVAL, "NOUVEAU_SVM=%s is not a boolean",
-                   getenv("NOUVEAU_SVM"));
+                   nvsvm_getenv("NOUVEAU_SVM"));
       goto off;
    }
    if (!want) {
@@ -111,7 +112,7 @@ nvc0_svm_screen_init(struct nvc0_svm *svm, int fd,
    }
    /* The screen knows VRAM already; NVSVM_WINDOW_SIZE, read by the
     * library, overrides it. */
-   if (!getenv("NVSVM_WINDOW_SIZE") && params->vram_size)
+   if (!nvsvm_getenv("NVSVM_WINDOW_SIZE") && params->vram_size)
       p.window_size = nvsvm_window_size_for_vram(params->vram_size);
 
    ret = nvsvm_svm_init(svm->dev, &p);

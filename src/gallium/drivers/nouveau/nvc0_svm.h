@@ -18,7 +18,8 @@ enum nvc0_svm_log_level {
    NVC0_SVM_LOG_INFO,    /* why a feature is off, what was set up */
 };
 
-/* nvc0 routes these to util_debug_message(); NULL means stderr. */
+/* The screen routes these to Mesa's log. NULL: errors (and info with
+ * NOUVEAU_SVM_DEBUG=1) go to Mesa's log, or stderr built standalone. */
 typedef void (*nvc0_svm_log_fn)(void *data, enum nvc0_svm_log_level level,
                                 const char *msg);
 
