@@ -4,6 +4,7 @@
  * name), shared memory of either kind, and waits that always end.
  */
 #include "nvsvm_cl.h"
+#include "host_pingpong.h"
 #include "nvsvm_time.h"
 
 #include <errno.h>
@@ -852,37 +853,17 @@ nvsvm_cl_finish(struct nvsvm_cl *cl, cl_event ev, _Atomic uint32_t *ctl)
    return -ETIMEDOUT;
 }
 
-static bool
-wait_until(_Atomic uint32_t *p, uint32_t want, bool ge, uint64_t deadline_ns,
-           _Atomic uint32_t *abort)
-{
-   for (uint64_t n = 0;; n++) {
-      uint32_t v = atomic_load_explicit(p, memory_order_acquire);
-
-      if (ge ? v >= want : v == want)
-         return true;
-      if ((n & 63) == 63) {
-         if (abort && atomic_load_explicit(abort, memory_order_relaxed))
-            return false;
-         if (nvsvm_cl_now_ns() > deadline_ns)
-            return false;
-         /* On a CPU device the other side may need this core. */
-         if (n > 4096)
-            sched_yield();
-      }
-   }
-}
 
 bool
 nvsvm_cl_wait_eq(_Atomic uint32_t *p, uint32_t want, uint64_t deadline_ns,
                  _Atomic uint32_t *abort)
 {
-   return wait_until(p, want, false, deadline_ns, abort);
+   return nvsvm_host_wait(p, want, false, deadline_ns, abort);
 }
 
 bool
 nvsvm_cl_wait_ge(_Atomic uint32_t *p, uint32_t want, uint64_t deadline_ns,
                  _Atomic uint32_t *abort)
 {
-   return wait_until(p, want, true, deadline_ns, abort);
+   return nvsvm_host_wait(p, want, true, deadline_ns, abort);
 }

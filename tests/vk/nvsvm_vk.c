@@ -4,6 +4,8 @@
  * import behind the range rules, one bounded dispatch at a time.
  */
 #include "nvsvm_vk.h"
+#include "host_pingpong.h"
+#include "nvsvm_time.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -943,10 +945,7 @@ nvsvm_vk_finish(struct nvsvm_vk *vk, struct nvsvm_vk_run *run,
 uint64_t
 nvsvm_vk_now_ns(void)
 {
-   struct timespec ts;
-
-   clock_gettime(CLOCK_MONOTONIC, &ts);
-   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+   return nvsvm_time_ns();
 }
 
 uint64_t
@@ -955,37 +954,17 @@ nvsvm_vk_deadline(const struct nvsvm_vk *vk)
    return nvsvm_vk_now_ns() + (uint64_t)vk->opts.timeout_ms * 1000000u;
 }
 
-static bool
-wait_until(_Atomic uint32_t *p, uint32_t want, bool ge, uint64_t deadline_ns,
-           _Atomic uint32_t *abort)
-{
-   for (uint64_t n = 0;; n++) {
-      uint32_t v = atomic_load_explicit(p, memory_order_acquire);
-
-      if (ge ? v >= want : v == want)
-         return true;
-      if ((n & 63) == 63) {
-         if (abort && atomic_load_explicit(abort, memory_order_relaxed))
-            return false;
-         if (nvsvm_vk_now_ns() > deadline_ns)
-            return false;
-         /* On a CPU driver the shader may need this core. */
-         if (n > 4096)
-            sched_yield();
-      }
-   }
-}
 
 bool
 nvsvm_vk_wait_eq(_Atomic uint32_t *p, uint32_t want, uint64_t deadline_ns,
                  _Atomic uint32_t *abort)
 {
-   return wait_until(p, want, false, deadline_ns, abort);
+   return nvsvm_host_wait(p, want, false, deadline_ns, abort);
 }
 
 bool
 nvsvm_vk_wait_ge(_Atomic uint32_t *p, uint32_t want, uint64_t deadline_ns,
                  _Atomic uint32_t *abort)
 {
-   return wait_until(p, want, true, deadline_ns, abort);
+   return nvsvm_host_wait(p, want, true, deadline_ns, abort);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host_pingpong.h"
 #include "nvsvm/nvsvm_placement.h"
 #include "nvsvm_vk.h"
 
@@ -388,14 +389,6 @@ host_and_device_64bit_increments_sum_exactly(void *arg)
 #define PP_ROUNDS 2000u
 #define PP_CHUNK 1u
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-   return x < y ? -1 : x > y;
-}
-
 static enum piglit_result
 flag_ping_pong_alternates_exactly(void *arg)
 {
@@ -406,8 +399,8 @@ flag_ping_pong_alternates_exactly(void *arg)
    const struct nvsvm_vk_region *data[NVSVM_VK_DATA_BUFFERS] = { 0 };
    _Atomic uint32_t *flag = NULL;
    uint32_t *log = NULL;
-   uint64_t *rtt = NULL, sum = 0;
-   uint32_t rounds = PP_ROUNDS, done = 0, host_bad = 0, log_bad = 0;
+   uint64_t *rtt = NULL;
+   uint32_t rounds = PP_ROUNDS, done = 0, host_bad = 0;
    enum piglit_result res;
    bool ok = false;
 
@@ -452,28 +445,10 @@ out:
    if (!ok)
       run_abort(&r);
    ok &= run_end(&r);
-   if (ok) {
-      for (uint32_t i = 0; i < 2 * rounds; i++) {
-         uint32_t want = (i & 1 ? NVSVM_DEV_TAG : NVSVM_HOST_TAG) | (i / 2);
-
-         if (log[i] != want && log_bad++ < 3)
-            piglit_note("log[%u] = 0x%08x, expected 0x%08x", i, log[i],
-                        want);
-      }
-      if (host_bad)
-         piglit_note("host saw %u device entries late", host_bad);
-      if (atomic_load(flag) != 2 * rounds)
-         piglit_note("final flag %u, expected %u", atomic_load(flag),
-                     2 * rounds);
-      ok = !host_bad && !log_bad && atomic_load(flag) == 2 * rounds;
-      for (uint32_t i = 0; i < rounds; i++)
-         sum += rtt[i];
-      qsort(rtt, rounds, sizeof(*rtt), cmp_u64);
-      piglit_note("%u rounds; round trip host->device->host: median %.2f "
-                  "us, mean %.2f us, p99 %.2f us, min %.2f us", rounds,
-                  rtt[rounds / 2] / 1e3, (double)sum / rounds / 1e3,
-                  rtt[rounds * 99 / 100] / 1e3, rtt[0] / 1e3);
-   }
+   if (ok)
+      ok = nvsvm_host_pingpong_verdict(log, atomic_load(flag), rounds,
+                                       host_bad, NVSVM_HOST_TAG,
+                                       NVSVM_DEV_TAG, rtt);
    shared_put(c, &fs);
    shared_put(c, &ls);
    free(rtt);
