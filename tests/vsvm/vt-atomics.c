@@ -5,108 +5,11 @@
  * conversions are counted, shared page against one page per counter.
  */
 
-#include "vt_common.h"
+#include "vt_race.h"
 
-#define LANES 4u
-#define CPU_THREADS 2u
+#define LANES VT_RACE_LANES
+#define CPU_THREADS VT_RACE_CPU_THREADS
 #define TOTAL_OPS_MIN 1000000ull
-#define RACE_LIMIT_S 60.0
-
-/* A CPU thread adding 1 to its counters until the device is done. */
-struct cpu_racer {
-   pthread_t thread;
-   uint64_t *words[LANES + CPU_THREADS];  /* counters it cycles over */
-   unsigned nwords;
-   uint64_t adds[LANES + CPU_THREADS];    /* adds per counter */
-   uint64_t min_ops;
-   const struct vt_async_exec *device;
-   pthread_barrier_t *start;
-   bool timed_out;
-};
-
-static void *
-cpu_racer_main(void *arg)
-{
-   struct cpu_racer *c = arg;
-   double deadline;
-   uint64_t ops = 0;
-
-   pthread_barrier_wait(c->start);
-   deadline = vt_now() + RACE_LIMIT_S;
-   for (unsigned i = 0;; i = (i + 1) % c->nwords) {
-      __atomic_fetch_add(c->words[i], 1, __ATOMIC_SEQ_CST);
-      c->adds[i]++;
-      ops++;
-      if ((ops & 1023) == 0) {
-         if (ops >= c->min_ops && vt_exec_done(c->device))
-            break;
-         if (vt_now() > deadline) {
-            c->timed_out = true;
-            break;
-         }
-      }
-   }
-   return NULL;
-}
-
-/*
- * Race: lanes add 1 to lane_words (lane L at lane_words + L * stride),
- * iterations times each, while CPU thread t adds to its own word list.
- */
-struct race {
-   struct nvsvm_device *dev;
-   volatile uint64_t *lane_words;
-   uint64_t lane_stride;
-   uint64_t iterations;
-   struct cpu_racer cpu[CPU_THREADS];
-   struct nvsvm_exec exec;
-   struct nvsvm_lane_result results[LANES];
-   int ret;
-   uint64_t cpu_ops;
-};
-
-static int
-race_run(struct race *r)
-{
-   struct nvsvm_exec_op op = vt_op(NVSVM_EXEC_ADD, r->lane_words,
-                                   r->lane_stride, 1);
-   struct vt_async_exec dev_run;
-   pthread_barrier_t start;
-   int ret;
-
-   memset(&r->exec, 0, sizeof(r->exec));
-   r->exec.ops = &op;
-   r->exec.nops = 1;
-   r->exec.lanes = LANES;
-   r->exec.iterations = r->iterations;
-   r->exec.timeout_ms = (unsigned)(RACE_LIMIT_S * 1000);
-   r->exec.results = r->results;
-
-   pthread_barrier_init(&start, NULL, CPU_THREADS + 1);
-   dev_run.done = 0;
-   for (unsigned t = 0; t < CPU_THREADS; t++) {
-      r->cpu[t].device = &dev_run;
-      r->cpu[t].start = &start;
-      ret = -pthread_create(&r->cpu[t].thread, NULL, cpu_racer_main,
-                            &r->cpu[t]);
-      if (ret)
-         return ret;   /* a thread that never starts: the test fails */
-   }
-   ret = vt_exec_start(&dev_run, r->dev, &r->exec);
-   pthread_barrier_wait(&start);
-   if (ret == 0)
-      r->ret = vt_exec_join(&dev_run);
-   else
-      __atomic_store_n(&dev_run.done, 1, __ATOMIC_RELEASE);
-   r->cpu_ops = 0;
-   for (unsigned t = 0; t < CPU_THREADS; t++) {
-      pthread_join(r->cpu[t].thread, NULL);
-      for (unsigned i = 0; i < r->cpu[t].nwords; i++)
-         r->cpu_ops += r->cpu[t].adds[i];
-   }
-   pthread_barrier_destroy(&start);
-   return ret;
-}
 
 /*
  * Four counters on one page; lane L adds to counter L, each CPU thread
@@ -118,7 +21,7 @@ TEST_F(vsvm, concurrent_atomics_on_one_page_are_exact)
 {
    struct nvsvm_device *dev = self->dev;
    uint64_t *page = NULL;
-   struct race r;
+   struct vt_race r;
    uint64_t device_ops = 0, total;
 
    memset(&r, 0, sizeof(r));
@@ -136,7 +39,7 @@ TEST_F(vsvm, concurrent_atomics_on_one_page_are_exact)
       r.cpu[t].min_ops = (TOTAL_OPS_MIN - LANES * r.iterations) /
                          CPU_THREADS + 1;
    }
-   ASSERT_OK(race_run(&r));
+   ASSERT_OK(vt_race_run(&r));
    vt_report_exec("one page", &r.exec, r.ret);
    ASSERT_OK(r.ret);
    for (unsigned t = 0; t < CPU_THREADS; t++)
@@ -179,7 +82,7 @@ TEST_F(vsvm, isolated_counters_convert_once_per_page)
    struct nvsvm_device *dev = self->dev;
    const unsigned nwords = LANES + CPU_THREADS;
    uint64_t *mem = NULL;
-   struct race shared, isolated;
+   struct vt_race shared, isolated;
    uint64_t conv_shared, conv_isolated;
 
    memset(&shared, 0, sizeof(shared));
@@ -197,7 +100,7 @@ TEST_F(vsvm, isolated_counters_convert_once_per_page)
       shared.cpu[t].words[0] = &mem[(LANES + t) * 8];
       shared.cpu[t].min_ops = 1;
    }
-   ASSERT_OK(race_run(&shared));
+   ASSERT_OK(vt_race_run(&shared));
    vt_report_exec("shared page", &shared.exec, shared.ret);
    ASSERT_OK(shared.ret);
 
@@ -211,7 +114,7 @@ TEST_F(vsvm, isolated_counters_convert_once_per_page)
       isolated.cpu[t].adds[0] = 0;
       isolated.cpu[t].timed_out = false;
    }
-   ASSERT_OK(race_run(&isolated));
+   ASSERT_OK(vt_race_run(&isolated));
    vt_report_exec("own pages", &isolated.exec, isolated.ret);
    ASSERT_OK(isolated.ret);
 
@@ -281,7 +184,7 @@ TEST_F(vsvm, packed_vs_placed_free_running_contention)
 
    for (unsigned run = 0; run < BENCH_RUNS; run++) {
       for (unsigned k = 0; k < 2; k++) {
-         struct race r;
+         struct vt_race r;
          uint64_t *lane0 = k ? &mem[VT_PAGE / 8] : mem;
          uint64_t stride_w = k ? VT_PAGE / 8 : 8;
          uint64_t before[LANES + CPU_THREADS], dev_ops = 0, cpu_ops = 0;
@@ -298,7 +201,7 @@ TEST_F(vsvm, packed_vs_placed_free_running_contention)
             r.cpu[t].words[0] = &lane0[(LANES + t) * stride_w];
             r.cpu[t].min_ops = 1;
          }
-         ASSERT_OK(race_run(&r));
+         ASSERT_OK(vt_race_run(&r));
          ASSERT_OK(r.ret);
          for (unsigned l = 0; l < LANES; l++) {
             ASSERT_EQ(r.results[l].ops, r.iterations);

@@ -8,24 +8,13 @@
 
 #include <stdint.h>
 
-#include "drm-uapi/nouveau_drm.h"
 #include <xf86drm.h>
 
 #include "drm-uapi/vsvm_drm.h"
+#include "vt_raw.h"
 #include "vt_common.h"
 
 #define MIB (1ull << 20)
-
-static int
-raw_init(int fd, uint64_t addr, uint64_t size)
-{
-   struct drm_nouveau_svm_init a = {
-      .unmanaged_addr = addr,
-      .unmanaged_size = size,
-   };
-
-   return drmCommandWriteRead(fd, DRM_NOUVEAU_SVM_INIT, &a, sizeof(a));
-}
 
 static int
 raw_bind(int fd, struct drm_nouveau_svm_bind *b)
@@ -70,7 +59,7 @@ TEST_F(vsvm_dev, svm_init_window_ending_at_va_size_is_accepted)
    TH_LOG("device VA size 0x%" PRIx64 " (%d bits)", va,
           __builtin_ctzll(va));
    ASSERT_TRUE(va >= (1ull << 32));
-   ASSERT_OK(raw_init(nvsvm_device_fd(dev), va - MIB, MIB));
+   ASSERT_OK(vt_raw_svm_init(nvsvm_device_fd(dev), va - MIB, MIB));
 }
 
 /* One byte past the VA size: -EINVAL, and the file stays usable. */
@@ -82,11 +71,11 @@ TEST_F(vsvm_dev, svm_init_window_past_va_size_is_einval)
 
    va = va_size(dev);
    fd = nvsvm_device_fd(dev);
-   ASSERT_RET(raw_init(fd, va - MIB, MIB + 1), -EINVAL);
+   ASSERT_RET(vt_raw_svm_init(fd, va - MIB, MIB + 1), -EINVAL);
    TH_LOG("library: %s", nvsvm_svm_init_strerror(-EINVAL));
    ASSERT_TRUE(strstr(nvsvm_svm_init_strerror(-EINVAL), "window"));
    /* A rejected SVM_INIT left nothing behind. */
-   ASSERT_OK(raw_init(fd, va - MIB, MIB));
+   ASSERT_OK(vt_raw_svm_init(fd, va - MIB, MIB));
 }
 
 /* addr + size wraps around 2^64: -EINVAL, not a tiny window. */
@@ -94,8 +83,8 @@ TEST_F(vsvm_dev, svm_init_window_wrapping_is_einval)
 {
    struct nvsvm_device *dev = self->dev;
 
-   ASSERT_RET(raw_init(nvsvm_device_fd(dev), UINT64_MAX - 4095, 8192),
-              -EINVAL);
+   ASSERT_RET(vt_raw_svm_init(nvsvm_device_fd(dev), UINT64_MAX - 4095,
+                              8192), -EINVAL);
 }
 
 /* Once per file: a second SVM_INIT is -EBUSY, even with a bad window. */
@@ -108,8 +97,8 @@ TEST_F(vsvm, svm_init_second_call_is_ebusy)
 
    va = va_size(dev);
    fd = nvsvm_device_fd(dev);
-   ASSERT_RET(raw_init(fd, 0, MIB), -EBUSY);
-   ASSERT_RET(raw_init(fd, va, MIB), -EBUSY);
+   ASSERT_RET(vt_raw_svm_init(fd, 0, MIB), -EBUSY);
+   ASSERT_RET(vt_raw_svm_init(fd, va, MIB), -EBUSY);
    ASSERT_RET(nvsvm_svm_init(dev, &params), -EBUSY);
    TH_LOG("library: %s", nvsvm_svm_init_strerror(-EBUSY));
 }

@@ -10,11 +10,11 @@
 
 #include <stdint.h>
 
-#include "drm-uapi/nouveau_drm.h"
 #include <xf86drm.h>
 
 #include "drm-uapi/vsvm_drm.h"
-#include "vt_common.h"
+#include "vt_raw.h"
+#include "vt_race.h"
 
 #define MIB (1ull << 20)
 #define GIB (1ull << 30)
@@ -52,17 +52,6 @@ vm_init_svm(int fd)
 {
    return vm_init(fd, KERN_ADDR, KERN_SIZE, DRM_VSVM_VM_INIT_SVM,
                   WIN_ADDR, WIN_SIZE);
-}
-
-static int
-svm_init(int fd, uint64_t addr, uint64_t size)
-{
-   struct drm_nouveau_svm_init a = {
-      .unmanaged_addr = addr,
-      .unmanaged_size = size,
-   };
-
-   return drmCommandWriteRead(fd, DRM_NOUVEAU_SVM_INIT, &a, sizeof(a));
 }
 
 /* GEM_NEW: a zeroed object of size bytes; its handle and mmap offset. */
@@ -185,14 +174,14 @@ TEST_F(vsvm_dev, svm_init_after_vm_init_is_ebusy)
    int fd = nvsvm_device_fd(self->dev);
 
    ASSERT_OK(vm_init(fd, KERN_ADDR, KERN_SIZE, 0, 0, 0));
-   ASSERT_RET(svm_init(fd, WIN_ADDR, WIN_SIZE), -EBUSY);
+   ASSERT_RET(vt_raw_svm_init(fd, WIN_ADDR, WIN_SIZE), -EBUSY);
 }
 
 TEST_F(vsvm_dev, vm_init_after_svm_init_is_ebusy)
 {
    int fd = nvsvm_device_fd(self->dev);
 
-   ASSERT_OK(svm_init(fd, WIN_ADDR, WIN_SIZE));
+   ASSERT_OK(vt_raw_svm_init(fd, WIN_ADDR, WIN_SIZE));
    ASSERT_RET(vm_init_svm(fd), -EBUSY);
 }
 
@@ -375,46 +364,8 @@ TEST_F(vsvm_dev, unbound_window_access_is_cancelled)
 
 /* ---------------------------------------- atomics outside the window */
 
-#define LANES 4u
-#define CPU_THREADS 2u
 #define ITERATIONS 20000ull
 #define CPU_ADDS_MIN 100000ull
-#define RACE_LIMIT_S 60.0
-
-struct cpu_racer {
-   pthread_t thread;
-   volatile uint64_t *page;
-   uint64_t adds[LANES];
-   const struct vt_async_exec *device;
-   pthread_barrier_t *start;
-   bool timed_out;
-};
-
-/* Add 1 to the four counters in turn until the device is done. */
-static void *
-cpu_racer_main(void *arg)
-{
-   struct cpu_racer *c = arg;
-   double deadline;
-   uint64_t ops = 0;
-
-   pthread_barrier_wait(c->start);
-   deadline = vt_now() + RACE_LIMIT_S;
-   for (unsigned i = 0;; i = (i + 1) % LANES) {
-      __atomic_fetch_add(&c->page[i * 8], 1, __ATOMIC_SEQ_CST);
-      c->adds[i]++;
-      if ((++ops & 1023) == 0) {
-         if (ops >= CPU_ADDS_MIN / CPU_THREADS &&
-             vt_exec_done(c->device))
-            break;
-         if (vt_now() > deadline) {
-            c->timed_out = true;
-            break;
-         }
-      }
-   }
-   return NULL;
-}
 
 /*
  * A VM_INIT client's mirrored part is SVM as after SVM_INIT: device
@@ -425,14 +376,8 @@ cpu_racer_main(void *arg)
 TEST_F(vsvm_dev, atomics_outside_window_stay_exact_against_cpu)
 {
    struct nvsvm_device *dev = self->dev;
-   struct nvsvm_lane_result results[LANES];
-   struct cpu_racer cpu[CPU_THREADS];
-   struct vt_async_exec dev_run;
-   struct nvsvm_exec_op op;
-   pthread_barrier_t start;
-   struct nvsvm_exec e;
+   struct vt_race r;
    uint64_t *page;
-   int ret;
 
    ASSERT_OK(vm_init_svm(nvsvm_device_fd(dev)));
    page = vt_map(1);
@@ -440,52 +385,38 @@ TEST_F(vsvm_dev, atomics_outside_window_stay_exact_against_cpu)
    ASSERT_TRUE((uintptr_t)page >= WIN_ADDR + WIN_SIZE ||
                (uintptr_t)page + 4096 <= WIN_ADDR);
 
-   op = vt_op(NVSVM_EXEC_ADD, page, 64, 1);
-   memset(&e, 0, sizeof(e));
-   e.ops = &op;
-   e.nops = 1;
-   e.lanes = LANES;
-   e.iterations = ITERATIONS;
-   e.timeout_ms = (unsigned)(RACE_LIMIT_S * 1000);
-   e.results = results;
-   memset(cpu, 0, sizeof(cpu));
-   pthread_barrier_init(&start, NULL, CPU_THREADS + 1);
-   dev_run.done = 0;
-   for (unsigned t = 0; t < CPU_THREADS; t++) {
-      cpu[t].page = page;
-      cpu[t].device = &dev_run;
-      cpu[t].start = &start;
-      ASSERT_OK(-pthread_create(&cpu[t].thread, NULL, cpu_racer_main,
-                                &cpu[t]));
+   /* Four counters on the page; every CPU thread adds to all four. */
+   memset(&r, 0, sizeof(r));
+   r.dev = dev;
+   r.lane_words = page;
+   r.lane_stride = 64;
+   r.iterations = ITERATIONS;
+   for (unsigned t = 0; t < VT_RACE_CPU_THREADS; t++) {
+      r.cpu[t].nwords = VT_RACE_LANES;
+      for (unsigned i = 0; i < VT_RACE_LANES; i++)
+         r.cpu[t].words[i] = &page[i * 8];
+      r.cpu[t].min_ops = CPU_ADDS_MIN / VT_RACE_CPU_THREADS;
    }
-   ret = vt_exec_start(&dev_run, dev, &e);
-   pthread_barrier_wait(&start);
-   if (ret == 0)
-      ret = vt_exec_join(&dev_run);
-   else
-      __atomic_store_n(&dev_run.done, 1, __ATOMIC_RELEASE);
-   for (unsigned t = 0; t < CPU_THREADS; t++)
-      pthread_join(cpu[t].thread, NULL);
-   pthread_barrier_destroy(&start);
-   vt_report_exec("atomics outside the window", &e, ret);
-   ASSERT_OK(ret);
+   ASSERT_OK(vt_race_run(&r));
+   vt_report_exec("atomics outside the window", &r.exec, r.ret);
+   ASSERT_OK(r.ret);
 
-   for (unsigned i = 0; i < LANES; i++) {
+   for (unsigned i = 0; i < VT_RACE_LANES; i++) {
       uint64_t want = ITERATIONS;
 
-      ASSERT_EQ(results[i].ops, ITERATIONS);
-      for (unsigned t = 0; t < CPU_THREADS; t++) {
-         ASSERT_TRUE(!cpu[t].timed_out);
-         want += cpu[t].adds[i];
+      ASSERT_EQ(r.results[i].ops, ITERATIONS);
+      for (unsigned t = 0; t < VT_RACE_CPU_THREADS; t++) {
+         ASSERT_TRUE(!r.cpu[t].timed_out);
+         want += r.cpu[t].adds[i];
       }
       if (page[i * 8] != want)
          FAIL("counter %u = %" PRIu64 ", adds made %" PRIu64
               ": %" PRId64 " lost", i, page[i * 8], want,
               (int64_t)(want - page[i * 8]));
    }
-   TH_LOG("counters exact; conversions %" PRIu64, e.delta.conversions);
-   ASSERT_EQ(e.delta.kills, 0);
-   ASSERT_GT(e.delta.conversions, 1);
+   TH_LOG("counters exact; conversions %" PRIu64, r.exec.delta.conversions);
+   ASSERT_EQ(r.exec.delta.kills, 0);
+   ASSERT_GT(r.exec.delta.conversions, 1);
 }
 
 /* ------------------------------------------- SVM_INIT alone unchanged */
@@ -505,7 +436,7 @@ TEST_F(vsvm_dev, svm_init_without_vm_init_keeps_todays_rules)
    uint32_t handle;
    int ret;
 
-   ASSERT_OK(svm_init(fd, WIN_ADDR, WIN_SIZE));
+   ASSERT_OK(vt_raw_svm_init(fd, WIN_ADDR, WIN_SIZE));
    ASSERT_OK(gem_new(fd, 4096, &handle, NULL));
    ASSERT_RET(vm_bind(fd, DRM_NOUVEAU_VM_BIND_OP_MAP, handle, BIND_ADDR,
                       0, 4096, 0), -ENOSYS);
