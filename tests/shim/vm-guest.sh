@@ -14,17 +14,14 @@ R=${NVSVM_SHIM_ROOT:?}
 L=${NVSVM_SHIM_LIB:?}
 BIN=${NVSVM_SHIM_BIN:?}
 KO=${NVSVM_SHIM_VSVM_KO:?}
+. "$(dirname "$0")/../common/piglit.sh"
 pass=0 fail=0 skip=0
 out=/tmp/shim-out
 
 result()
 {
-   name=$1 res=$2
-   shift 2
-   echo "# $name: $*"
-   echo "PIGLIT: {\"enumerate subtests\": [\"$name\"]}"
-   echo "PIGLIT: {\"subtest\": {\"$name\": \"$res\"}}"
-   echo "PIGLIT: {\"result\": \"$res\"}"
+   res=$2
+   piglit_result "$@"
    case $res in
    pass) pass=$((pass + 1)) ;;
    skip) skip=$((skip + 1)) ;;

@@ -86,7 +86,9 @@ echo "# shim-vm: trixie tree $(du -sh "$work/root" | cut -f1)," \
 
 tree=$(tools/vm/kernel-build.sh --kernel "$kver" --print-tree) ||
    broken "the $kver kernel build failed"
-kodir=$work/vsvm
+# vsvm.ko where the VM suites build it for this kernel (tools/vm/suite.sh):
+# built once, reused.
+kodir=$root/${BUILD_VM:-build-vm}/vsvm-$(basename "$tree")
 mkdir -p "$kodir"
 bash kernel/vsvm/build.sh "$tree" "$kodir" >"$kodir/build.log" 2>&1 &&
    [ -f "$kodir/vsvm.ko" ] ||

@@ -20,15 +20,8 @@ log=$tmp/piglit.log
 : >"$log"
 
 # One named result, in the piglit shape tools/piglit_count.py counts.
-result()
-{
-   local name=$1 res=$2
-   shift 2
-   { echo "# $name: $*"
-     echo "PIGLIT: {\"enumerate subtests\": [\"$name\"]}"
-     echo "PIGLIT: {\"subtest\": {\"$name\": \"$res\"}}"
-     echo "PIGLIT: {\"result\": \"$res\"}"; } | tee -a "$log"
-}
+. tests/common/piglit.sh
+result() { piglit_result "$@" | tee -a "$log"; }
 finish() { python3 tools/piglit_count.py "$log"; exit $?; }
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -47,14 +47,12 @@ prefault_no_map $F
 prefault_no_stop $R
 prefault_no_deadline $B"
 
+. "$(dirname "$0")/../common/piglit.sh"
+
 pseudo()
 {
-   name=$1 res=$2
-   shift 2
-   echo "# $name: $*"
-   echo "PIGLIT: {\"enumerate subtests\": [\"$name\"]}"
-   echo "PIGLIT: {\"subtest\": {\"$name\": \"$res\"}}"
-   echo "PIGLIT: {\"result\": \"$res\"}"
+   res=$2
+   piglit_result "$@"
    [ "$res" = pass ] || status=1
 }
 

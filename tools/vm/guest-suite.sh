@@ -20,15 +20,13 @@ status=0
 export NVSVM_HARNESS_FORMAT=piglit
 export NVSVM_HARNESS_TIMEOUT_SCALE=${NVSVM_HARNESS_TIMEOUT_SCALE:-2}
 
+. "$(dirname "$0")/../../tests/common/piglit.sh"
+
 # One named check of our own, in the piglit shape the counter reads.
 pseudo()
 {
-   name=$1 res=$2
-   shift 2
-   echo "# $name: $*"
-   echo "PIGLIT: {\"enumerate subtests\": [\"$name\"]}"
-   echo "PIGLIT: {\"subtest\": {\"$name\": \"$res\"}}"
-   echo "PIGLIT: {\"result\": \"$res\"}"
+   res=$2
+   piglit_result "$@"
    [ "$res" = pass ] || [ "$res" = skip ] || status=1
 }
 
