@@ -7,6 +7,7 @@
  * reason logged once. Runs with vsvm.ko loaded (guest-suite.sh).
  */
 
+#include "pagemap.h"
 #include "vt_nvc0_common.h"
 
 #define NPAGES 8
@@ -40,21 +41,6 @@ buf_map(void)
    return p;
 }
 
-/* Device-exclusive: a non-present swap entry in pagemap. */
-static bool
-page_exclusive(const void *addr)
-{
-   uint64_t e = 0;
-   int fd = open("/proc/self/pagemap", O_RDONLY);
-   bool ok;
-
-   if (fd < 0)
-      return false;
-   ok = pread(fd, &e, 8, (off_t)((uintptr_t)addr / PAGE) * 8) == 8;
-   close(fd);
-   return ok && !(e >> 63) && ((e >> 62) & 1);
-}
-
 static int
 knob_set(const char *v)
 {
@@ -86,7 +72,7 @@ TEST_F(nvc0, svm_atomic_argument_is_converted_before_launch)
    ASSERT_FALSE(ret || svm->stats.prefault_pages != NPAGES ||
                 self->errors);
    for (unsigned i = 0; i < NPAGES; i++) {
-      if (!page_exclusive(buf + i * PAGE))
+      if (!nvsvm_pm_swapped(buf + i * PAGE))
          FAIL("page %u not device-exclusive", i);
    }
 }
@@ -133,7 +119,7 @@ TEST_F(nvc0, kernel_without_command_falls_back_with_a_named_reason)
                svm->stats.prefault_calls == 1 &&
                svm->stats.prefault_pages == 0 && self->errors == 0 &&
                strstr(self->last, "NVSVM_E_ATOMIC_FAULT_UNSUPPORTED") &&
-               !page_exclusive(buf));
+               !nvsvm_pm_swapped(buf));
 }
 
 TEST_F(nvc0, launch_converts_atomic_ranges_and_checks_the_others)
@@ -163,10 +149,10 @@ TEST_F(nvc0, launch_converts_atomic_ranges_and_checks_the_others)
    ASSERT_FALSE(bad || svm->stats.prefault_pages != NPAGES ||
                 svm->stats.range_warnings || self->errors);
    for (unsigned i = 0; i < NPAGES; i++) {
-      if (!page_exclusive(atom + i * PAGE))
+      if (!nvsvm_pm_swapped(atom + i * PAGE))
          FAIL("atomic page %u not device-exclusive", i);
    }
-   ASSERT_FALSE(page_exclusive(plain));
+   ASSERT_FALSE(nvsvm_pm_swapped(plain));
 }
 
 TEST_F(nvc0, launch_on_shared_memory_is_reported_before_it_runs)

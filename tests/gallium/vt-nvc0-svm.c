@@ -5,6 +5,7 @@
  * every refusal is surfaced. Runs with vsvm.ko loaded (guest-suite.sh).
  */
 
+#include "pagemap.h"
 #include "vt_nvc0_common.h"
 
 #define NPAGES 16
@@ -53,18 +54,10 @@ pattern_ok(const uint8_t *p)
 static int
 page_present(const void *addr)
 {
-   uint64_t e = 0;
-   int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-   off_t off = (off_t)((uintptr_t)addr / 4096) * 8;
+   uint64_t e;
+   int ret = nvsvm_pm_entry(addr, &e);
 
-   if (fd < 0)
-      return -errno;
-   if (pread(fd, &e, 8, off) != 8) {
-      close(fd);
-      return -EIO;
-   }
-   close(fd);
-   return (int)((e >> 63) & 1);
+   return ret ? ret : (int)((e >> 63) & 1);
 }
 
 TEST_F(nvc0, caps_follow_a_real_svm_init)

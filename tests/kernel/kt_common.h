@@ -37,6 +37,7 @@
 #include "harness.h"
 #include "harness_nvsvm.h"
 #include "kernel_record.h"
+#include "pagemap.h"
 #include "nvsvm_testdev.h"
 
 #define KT_PAGE ((size_t)NVSVM_PAGE_SIZE)
@@ -198,33 +199,23 @@ kt_check_fill(const void *p, size_t npages, uint64_t salt)
 
 /* ------------------------------------------------------------ pagemap */
 
-#define KT_PM_PRESENT (1ull << 63)
-#define KT_PM_SWAP    (1ull << 62)
+#define KT_PM_PRESENT NVSVM_PM_PRESENT
+#define KT_PM_SWAP    NVSVM_PM_SWAP
 
-/* The /proc/self/pagemap entry of addr's page; 0 on error (errno). */
+/* The /proc/self/pagemap entry of addr's page; 0 on error. */
 static inline uint64_t
 kt_pagemap(const void *addr)
 {
-   uint64_t e = 0;
-   int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+   uint64_t e;
 
-   if (fd < 0)
-      return 0;
-   if (pread(fd, &e, sizeof(e),
-             (off_t)((uintptr_t)addr / KT_PAGE) * (off_t)sizeof(e)) !=
-       sizeof(e))
-      e = 0;
-   close(fd);
-   return e;
+   return nvsvm_pm_entry(addr, &e) == 0 ? e : 0;
 }
 
 /* Device-exclusive: the CPU PTE is a non-present swap-type entry. */
 static inline bool
 kt_pm_exclusive(const void *addr)
 {
-   uint64_t e = kt_pagemap(addr);
-
-   return !(e & KT_PM_PRESENT) && (e & KT_PM_SWAP);
+   return nvsvm_pm_swapped(addr);
 }
 
 /* How many of the npages pages at p are device-exclusive (pagemap). */
@@ -241,7 +232,7 @@ kt_count_exclusive(const void *p, size_t npages)
 static inline bool
 kt_pm_present(const void *addr)
 {
-   return kt_pagemap(addr) & KT_PM_PRESENT;
+   return nvsvm_pm_present(addr);
 }
 
 /* --------------------------------------------------------- time, faults */

@@ -34,6 +34,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "pagemap.h"
 #include "piglit.h"
 #include "vsvm_drm.h"
 
@@ -140,34 +141,28 @@ vsvm_counters(const char *node, struct drm_vsvm_counters *out)
 
 enum page_state { PAGE_PRESENT, PAGE_SWAPPED, PAGE_NONE, PAGE_UNKNOWN };
 
-/*
- * pagemap: bit 63 present, bit 62 swapped. A page in device-private memory
- * is a swap-type entry (not present, swapped); a dropped one is neither.
- */
+/* How many of n pages at p are in the given state (pagemap.h): present,
+ * swap-type (device-exclusive or in device memory), or neither. */
 static unsigned
 count_pages(const void *p, unsigned n, enum page_state want)
 {
    unsigned hits = 0;
-   int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 
-   if (fd < 0)
-      return 0;
    for (unsigned i = 0; i < n; i++) {
+      const char *a = (const char *)p + (size_t)i * SHIM_PAGE;
       uint64_t e;
-      off_t off = (off_t)(((uintptr_t)p / SHIM_PAGE) + i) * 8;
       enum page_state st = PAGE_UNKNOWN;
 
-      if (pread(fd, &e, sizeof(e), off) == (ssize_t)sizeof(e)) {
-         if (e >> 63 & 1)
+      if (nvsvm_pm_entry(a, &e) == 0) {
+         if (e & NVSVM_PM_PRESENT)
             st = PAGE_PRESENT;
-         else if (e >> 62 & 1)
+         else if (e & NVSVM_PM_SWAP)
             st = PAGE_SWAPPED;
          else
             st = PAGE_NONE;
       }
       hits += st == want;
    }
-   close(fd);
    return hits;
 }
 

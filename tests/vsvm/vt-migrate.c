@@ -8,27 +8,12 @@
 
 #include <fcntl.h>
 
+#include "pagemap.h"
 #include "vt_common.h"
 
 #define NPAGES 16u
 #define WORDS (VT_PAGE / 8)
 #define DEV_ITERS 1000u
-
-/* /proc/self/pagemap: bit 63 present, bit 62 swapped (or a swap-like
- * entry: device-private pages show up that way). */
-static int
-pagemap_entry(const void *addr, uint64_t *entry)
-{
-   int fd = open("/proc/self/pagemap", O_RDONLY);
-   off_t off = (off_t)((uintptr_t)addr / VT_PAGE) * 8;
-   ssize_t n;
-
-   if (fd < 0)
-      return -errno;
-   n = pread(fd, entry, 8, off);
-   close(fd);
-   return n == 8 ? 0 : -EIO;
-}
 
 /* Pages of buf that the CPU sees present. */
 static int
@@ -37,7 +22,7 @@ count_present(const void *buf, unsigned npages, unsigned *present)
    *present = 0;
    for (unsigned i = 0; i < npages; i++) {
       uint64_t e;
-      int ret = pagemap_entry((const char *)buf + i * VT_PAGE, &e);
+      int ret = nvsvm_pm_entry((const char *)buf + i * VT_PAGE, &e);
 
       if (ret)
          return ret;

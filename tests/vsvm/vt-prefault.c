@@ -18,11 +18,10 @@
 #include "drm-uapi/nouveau_drm.h"
 #include <xf86drm.h>
 
+#include "pagemap.h"
 #include "vt_common.h"
 
 #define CMD_ATOMIC_FAULT 1ull
-#define PM_PRESENT (1ull << 63)
-#define PM_SWAP (1ull << 62)
 
 /* The raw ioctl: 0 or -errno, the struct as the kernel left it. */
 static int
@@ -41,41 +40,6 @@ atomic_bind(const void *start, size_t len)
    b.va_start = (uintptr_t)start;
    b.va_end = (uintptr_t)start + len;
    return b;
-}
-
-/*
- * /proc/self/pagemap for one page: device-exclusive entries are
- * non-present swap entries; a page the CPU owns is present.
- */
-static int
-pagemap_entry(const void *addr, uint64_t *entry)
-{
-   int fd = open("/proc/self/pagemap", O_RDONLY);
-   off_t off = (off_t)((uintptr_t)addr / VT_PAGE) * 8;
-   ssize_t n;
-
-   if (fd < 0)
-      return -errno;
-   n = pread(fd, entry, sizeof(*entry), off);
-   close(fd);
-   return n == (ssize_t)sizeof(*entry) ? 0 : -EIO;
-}
-
-static bool
-page_is_exclusive(const void *addr)
-{
-   uint64_t e;
-
-   return pagemap_entry(addr, &e) == 0 && !(e & PM_PRESENT) &&
-          (e & PM_SWAP);
-}
-
-static bool
-page_is_present(const void *addr)
-{
-   uint64_t e;
-
-   return pagemap_entry(addr, &e) == 0 && (e & PM_PRESENT);
 }
 
 /*
@@ -144,7 +108,7 @@ TEST_F(vsvm, prefaulted_range_takes_no_device_faults)
    ASSERT_EQ(c.conversions, NPAGES);
    ASSERT_EQ(c.faults_atomic, 0);
    for (unsigned i = 0; i < NPAGES; i++) {
-      if (!page_is_exclusive((char *)mem + i * VT_PAGE))
+      if (!nvsvm_pm_swapped((char *)mem + i * VT_PAGE))
          FAIL("page %u is not device-exclusive in pagemap", i);
    }
 
@@ -197,9 +161,9 @@ refused_page_check(struct nvsvm_device *dev, int prot, int flags,
    for (unsigned i = 0; i < 8; i++) {
       char *p = mem + i * VT_PAGE;
 
-      if (i < 4 && !page_is_exclusive(p))
+      if (i < 4 && !nvsvm_pm_swapped(p))
          FAIL("page %u before the refused one is not exclusive", i);
-      if (i >= 4 && (page_is_exclusive(p) || !page_is_present(p)))
+      if (i >= 4 && (nvsvm_pm_swapped(p) || !nvsvm_pm_present(p)))
          FAIL("page %u at or after the refused one was touched", i);
    }
 }
@@ -232,10 +196,10 @@ TEST_F(vsvm, cpu_touch_revokes_prefault)
    mem = vt_map(2);
    ASSERT_TRUE(mem);
    ASSERT_OK(nvsvm_atomic_range_fault(dev, (void *)mem, 2 * VT_PAGE, &rep));
-   ASSERT_TRUE(page_is_exclusive((void *)mem));
+   ASSERT_TRUE(nvsvm_pm_swapped((void *)mem));
    mem[0] = 40;   /* CPU write: revokes page 0 only */
-   ASSERT_TRUE(page_is_present((void *)mem));
-   ASSERT_TRUE(page_is_exclusive((char *)mem + VT_PAGE));
+   ASSERT_TRUE(nvsvm_pm_present((void *)mem));
+   ASSERT_TRUE(nvsvm_pm_swapped((char *)mem + VT_PAGE));
 
    ret = add_once_per_page(dev, (void *)mem, 2, 1, &e, results);
    vt_report_exec("launch after a CPU write", &e, ret);
@@ -386,7 +350,7 @@ TEST_F(vsvm, whole_call_is_bounded)
    ASSERT_OK(ret);
    ASSERT_EQ(rep.converted + rest.converted, 16);
    for (unsigned i = 0; i < 16; i++)
-      ASSERT_TRUE(page_is_exclusive(mem + i * VT_PAGE));
+      ASSERT_TRUE(nvsvm_pm_swapped(mem + i * VT_PAGE));
 }
 
 /*
@@ -455,7 +419,7 @@ TEST(hmm_backend_gives_the_same_report)
    ASSERT_OK(nvsvm_atomic_range_fault(dev, mem, 4 * VT_PAGE, &rep));
    ASSERT_EQ(rep.converted, 4);
    for (unsigned i = 0; i < 4; i++)
-      ASSERT_TRUE(page_is_exclusive(mem + i * VT_PAGE));
+      ASSERT_TRUE(nvsvm_pm_swapped(mem + i * VT_PAGE));
 
    bad = mmap(mem + 6 * VT_PAGE, VT_PAGE, PROT_READ | PROT_WRITE,
               MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
@@ -467,8 +431,8 @@ TEST(hmm_backend_gives_the_same_report)
    ASSERT_EQ(rep.converted, 2);
    ASSERT_EQ(rep.fault_addr, (uintptr_t)bad);
    ASSERT_TRUE(rep.fault_errno < 0);
-   ASSERT_TRUE(page_is_exclusive(mem + 5 * VT_PAGE));
-   ASSERT_TRUE(!page_is_exclusive(mem + 7 * VT_PAGE));
+   ASSERT_TRUE(nvsvm_pm_swapped(mem + 5 * VT_PAGE));
+   ASSERT_TRUE(!nvsvm_pm_swapped(mem + 7 * VT_PAGE));
 }
 
 /* ------------------------------------------------------------ benchmark */
