@@ -120,6 +120,11 @@ in_chroot()
 {
    local c
    c=$(chroot_dir)
+   # unshare --propagation private remounts / private: / must be a mount
+   # point, which it is not inside a plain chroot.
+   mountpoint -q / ||
+      die "/ is not a mount point (inside a chroot?): the Mesa chroot needs" \
+          "a private mount namespace; bind-mount the root onto itself first"
    mkdir -p "$mcache" "$cache/ccache/mesa" "$c/nvsvm" "$c/repo" "$c/ccache"
    unshare --mount --propagation private -- bash -euc '
       c=$1
