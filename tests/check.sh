@@ -52,6 +52,7 @@ run_suite()
   fi
 }
 
+selected=()
 for suite in "$suitedir"/*.sh; do
   name=$(basename "$suite" .sh)
   if [ -n "${NVSVM_SUITES:-}" ]; then
@@ -61,6 +62,32 @@ for suite in "$suitedir"/*.sh; do
     done
     [ $keep -eq 1 ] || continue
   fi
+  selected+=("$suite")
+done
+
+# The kernels and Mesa builds the selected suites declare (nvsvm-prebuild
+# lines) start building now, in the background at nice 19, while the
+# suites before them run; a suite that needs one waits on its lock.
+# NVSVM_PREBUILD=0 builds each only when its suite asks.
+prebuild=''
+if [ -z "${NVSVM_SUITES_DIR:-}" ] && [ "${NVSVM_PREBUILD:-1}" != 0 ] &&
+   [ ${#selected[@]} -gt 0 ]; then
+  setsid tools/prebuild.sh "${selected[@]}" >"$logdir/prebuild.log" 2>&1 &
+  prebuild=$!
+  echo "# prebuild: builds the selected suites need run in the background" \
+       "($logdir/prebuild.log)"
+fi
+stop_prebuild()
+{
+  [ -n "$prebuild" ] || return 0
+  kill -TERM -- -"$prebuild" 2>/dev/null
+  wait "$prebuild" 2>/dev/null
+  prebuild=''
+}
+trap 'stop_prebuild; rm -f "$names"' EXIT
+
+for suite in "${selected[@]}"; do
+  name=$(basename "$suite" .sh)
   ran=$((ran + 1))
   echo "=== suite $name"
   if [ -z "${NVSVM_SUITES_DIR:-}" ] &&
@@ -103,6 +130,7 @@ for suite in "$suitedir"/*.sh; do
               "$name" "$p" "$f" "$s")")
 done
 
+stop_prebuild
 if [ $ran -eq 0 ]; then
   echo "NVSVM_SUITES='${NVSVM_SUITES:-}' matches no suite in $suitedir/"
   tf=$((tf + 1))

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
+# nvsvm-prebuild: kernel 6.12
 # Mutants: the test build of vsvm (kernel/vsvm/build.sh --mutants) carries
 # five deliberate bugs, each breaking one promise of the device-exclusive
 # path (see kernel/vsvm/vsvm_drv.h). One VM on 6.12 loads it once per

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
+# nvsvm-prebuild: mesa steps
 # The series inside real Mesa: Debian trixie's mesa source package in a
 # trixie chroot (tools/mesa/build.sh), pristine and with patches/mesa.
 #  - the first patch carries exactly the repository's files;
