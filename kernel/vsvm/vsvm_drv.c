@@ -48,6 +48,11 @@ static int vsvm_getparam_ioctl(struct drm_device *drm, void *data,
 	case VSVM_NOUVEAU_GETPARAM_FB_SIZE:
 		args->value = vsvm_dmem_size();
 		return 0;
+	case DRM_VSVM_GETPARAM_VM_INIT_SVM:
+		if (!vsvm_vm_init_svm_supported())
+			return -EINVAL;
+		args->value = 1;
+		return 0;
 	default:
 		return -EINVAL;
 	}

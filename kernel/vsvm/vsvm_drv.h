@@ -332,6 +332,7 @@ u64 vsvm_dmem_size(void);
 /* vsvm_vm.c: GEM_NEW, VM_INIT, VM_BIND and device access to mappings. */
 int vsvm_gem_new_ioctl(struct drm_device *drm, void *data,
 		       struct drm_file *file);
+bool vsvm_vm_init_svm_supported(void);
 int vsvm_vm_init_ioctl(struct drm_device *drm, void *data,
 		       struct drm_file *file);
 int vsvm_vm_bind_ioctl(struct drm_device *drm, void *data,

@@ -22,6 +22,20 @@
 #include "vsvm_compat.h"
 #include "vsvm_drv.h"
 
+/*
+ * Off, vsvm is a kernel from before the extension: GETPARAM does not know
+ * DRM_VSVM_GETPARAM_VM_INIT_SVM, and VM_INIT reads only upstream's two
+ * fields, so the flag and the window are silently ignored.
+ */
+static bool vm_init_svm = true;
+module_param(vm_init_svm, bool, 0644);
+MODULE_PARM_DESC(vm_init_svm, "VM_INIT takes the SVM window (default on; off: behave as a kernel without the extension)");
+
+bool vsvm_vm_init_svm_supported(void)
+{
+	return READ_ONCE(vm_init_svm);
+}
+
 static inline struct vsvm_bo *to_vsvm_bo(struct drm_gem_object *obj)
 {
 	return container_of(obj, struct vsvm_bo, base);
@@ -154,11 +168,20 @@ int vsvm_vm_init_ioctl(struct drm_device *drm, void *data,
 	struct vsvm_file *vfile = file->driver_priv;
 	u64 va_size = 1ULL << vfile->vdev->va_bits;
 	struct drm_vsvm_vm_init *args = data;
+	struct drm_vsvm_vm_init upstream;
 	u64 kend, wend;
 	struct vsvm_vm *vm;
 	bool svm;
 	int ret;
 
+	if (!vsvm_vm_init_svm_supported()) {
+		/* What an older kernel sees: the first two fields. */
+		upstream = (struct drm_vsvm_vm_init) {
+			.kernel_managed_addr = args->kernel_managed_addr,
+			.kernel_managed_size = args->kernel_managed_size,
+		};
+		args = &upstream;
+	}
 	if (check_add_overflow(args->kernel_managed_addr,
 			       args->kernel_managed_size, &kend) ||
 	    kend > va_size)

@@ -209,6 +209,16 @@ struct drm_vsvm_vm_init {
 /* The design's NOUVEAU_VM_INIT_SVM. */
 #define DRM_VSVM_VM_INIT_SVM (1ull << 0)
 
+/*
+ * The design's NOUVEAU_GETPARAM_VM_INIT_SVM, a parameter of nouveau's
+ * GETPARAM (command 0x00): 1 when VM_INIT takes DRM_VSVM_VM_INIT_SVM.
+ * A kernel without the extension answers -EINVAL, and its VM_INIT would
+ * read only the first 16 bytes, ignoring the flag: userspace must ask
+ * before it sets the flag. vsvm's module parameter vm_init_svm=0 makes
+ * it answer and behave as such a kernel.
+ */
+#define DRM_VSVM_GETPARAM_VM_INIT_SVM 21
+
 #define DRM_VSVM_VM_INIT 0x10  /* DRM_NOUVEAU_VM_INIT */
 
 /* Largest GEM_NEW object: vsvm backs objects with system pages. */
