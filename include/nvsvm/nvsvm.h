@@ -41,6 +41,7 @@ enum nvsvm_error {
    NVSVM_E_ATOMIC_FAULT_UNSUPPORTED, /* kernel lacks SVM_BIND ATOMIC_FAULT */
    NVSVM_E_ATOMIC_FAULT_STOPPED, /* a page was refused, see the report */
    NVSVM_E_IN_WINDOW,           /* range overlaps the unmanaged window */
+   NVSVM_E_VM_INIT_UNCONFIRMED, /* kernel does not confirm VM_INIT's SVM flag */
    NVSVM_E_LAST
 };
 
@@ -208,6 +209,37 @@ struct nvsvm_svm_params {
 int
 nvsvm_svm_init(struct nvsvm_device *dev,
                const struct nvsvm_svm_params *params);
+
+/*
+ * SVM for VM_BIND clients (NVK): VM_INIT with the SVM window instead of
+ * SVM_INIT (docs/uapi.md, "SVM for VM_BIND clients"). The window is the
+ * GPU VA the client manages: its VM_BIND mappings, and the kernel-managed
+ * region at the window's top. Every other address mirrors the process.
+ */
+struct nvsvm_vm_params {
+   uint64_t kernel_managed_size; /* 4 KiB multiple, below window_size */
+   uint64_t window_size;         /* 0: as nvsvm_svm_params */
+   uint64_t window_hint;         /* 0: policy */
+};
+
+struct nvsvm_vm_layout {
+   struct nvsvm_window window;   /* the client's VA; reserved in our mm */
+   uint64_t kernel_managed_addr; /* window end - kernel_managed_size */
+   uint64_t kernel_managed_size;
+};
+
+/*
+ * Reserve the window and issue VM_INIT with the SVM flag. A kernel that
+ * does not confirm the flag (nouveau's GETPARAM VM_INIT_SVM) gets no
+ * VM_INIT: an older one would ignore the flag and leave the process
+ * unmirrored. Then -NVSVM_E_VM_INIT_UNCONFIRMED, and the file can still
+ * take a plain VM_INIT. On any failure the window is released. After
+ * success nvsvm_svm_enabled() is true, nvsvm_svm_window() returns the
+ * window, and nvsvm_svm_init() is -EBUSY.
+ */
+int
+nvsvm_vm_init(struct nvsvm_device *dev, const struct nvsvm_vm_params *params,
+              struct nvsvm_vm_layout *out);
 
 bool
 nvsvm_svm_enabled(const struct nvsvm_device *dev);

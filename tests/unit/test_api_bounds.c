@@ -378,6 +378,31 @@ bounds_nvsvm_svm_init(void)
 }
 
 static void
+bounds_nvsvm_vm_init(void)
+{
+   struct nvsvm_device *dev = devnull();
+   struct nvsvm_vm_layout lay;
+
+   for (unsigned i = 0; i < NBAD_U64; i++) {
+      for (unsigned k = 0; k < NBAD_U64; k += 3) {
+         struct nvsvm_vm_params p = {
+            .kernel_managed_size = bad_u64[k],
+            .window_size = bad_u64[i], .window_hint = bad_u64[k],
+         };
+
+         /* /dev/null has no VM_INIT: never accepted, no window kept. */
+         REFUSED(nvsvm_vm_init(dev, &p, &lay));
+         ASSERT_U64_EQ(lay.window.size, 0);
+      }
+   }
+   REFUSED(nvsvm_vm_init(NULL, NULL, NULL));
+   REFUSED(nvsvm_vm_init(dev, NULL, &lay));
+   REFUSED(nvsvm_vm_init(dev, &(struct nvsvm_vm_params){ 0 }, NULL));
+   ASSERT_FALSE(nvsvm_svm_enabled(dev));
+   nvsvm_device_close(dev);
+}
+
+static void
 bounds_nvsvm_svm_enabled(void)
 {
    struct nvsvm_device *dev = devnull();
@@ -1040,8 +1065,8 @@ bounds_nvsvm_telemetry_print(void)
    X(nvsvm_telemetry_region_begin) X(nvsvm_telemetry_region_end)     \
    X(nvsvm_telemetry_sample) X(nvsvm_telemetry_thrashing_pages)      \
    X(nvsvm_telemetry_unwatch) X(nvsvm_telemetry_watch)               \
-   X(nvsvm_window_release) X(nvsvm_window_reserve)                   \
-   X(nvsvm_window_size_for_vram)
+   X(nvsvm_vm_init) X(nvsvm_window_release)                          \
+   X(nvsvm_window_reserve) X(nvsvm_window_size_for_vram)
 
 #define API_NAME(sym) #sym,
 static const char *const api_cases[] = { API_CASES(API_NAME) };

@@ -4,8 +4,8 @@
  * (struct drm_vsvm_vm_init, the design in docs/uapi.md): its rules and
  * errnos, VM_BIND kept inside the window, device accesses inside the
  * window served from the bound object, device atomics outside it on the
- * process's own memory exact against CPU threads, and SVM_INIT alone
- * unchanged.
+ * process's own memory exact against CPU threads, SVM_INIT alone
+ * unchanged, and the library's nvsvm_vm_init() on top of it.
  */
 
 #include <stdint.h>
@@ -451,6 +451,124 @@ TEST_F(vsvm_dev, svm_init_without_vm_init_keeps_todays_rules)
                       &e));
    ASSERT_EQ(out[0], 42);
    ASSERT_EQ(e.delta.faults_read, 1);
+}
+
+/* --------------------------------------- the library: nvsvm_vm_init() */
+
+/* The layout the library scenarios ask for: the test window, 1 MiB kernel. */
+static const struct nvsvm_vm_params lib_params = {
+   .kernel_managed_size = MIB,
+   .window_size = WIN_SIZE,
+   .window_hint = WIN_ADDR,
+};
+
+/* Whether [addr, addr + 4 KiB) is free in our mm (then left free). */
+static bool
+cpu_va_free(uint64_t addr)
+{
+   void *p = mmap((void *)(uintptr_t)addr, 4096, PROT_NONE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+   if (p == MAP_FAILED)
+      return false;
+   munmap(p, 4096);
+   return p == (void *)(uintptr_t)addr;
+}
+
+/*
+ * nvsvm_vm_init() reserves the window in our mm, puts the kernel-managed
+ * region at its top, and the kernel gets that window: VM_BIND works in
+ * it and not outside, the device reads the process's memory elsewhere,
+ * and SVM_INIT on top is -EBUSY.
+ */
+TEST_F(vsvm_dev, library_vm_init_reserves_the_window_and_mirrors_the_rest)
+{
+   struct nvsvm_device *dev = self->dev;
+   int fd = nvsvm_device_fd(dev);
+   struct nvsvm_svm_params sp = { 0 };
+   struct nvsvm_vm_layout lay;
+   struct nvsvm_window w;
+   uint64_t out[1] = { 0 };
+   struct nvsvm_exec e;
+   uint32_t handle;
+   uint64_t *page;
+   int ret;
+
+   ASSERT_OK(nvsvm_vm_init(dev, &lib_params, &lay));
+   ASSERT_U64_EQ(lay.window.addr, WIN_ADDR);
+   ASSERT_U64_EQ(lay.window.size, WIN_SIZE);
+   ASSERT_U64_EQ(lay.kernel_managed_addr, WIN_ADDR + WIN_SIZE - MIB);
+   ASSERT_U64_EQ(lay.kernel_managed_size, MIB);
+   ASSERT_TRUE(nvsvm_svm_enabled(dev));
+   ASSERT_OK(nvsvm_svm_window(dev, &w));
+   ASSERT_U64_EQ(w.addr, WIN_ADDR);
+   /* The CPU cannot land a pointer in the window. */
+   ASSERT_FALSE(cpu_va_free(WIN_ADDR + 2 * MIB));
+
+   ASSERT_OK(gem_new(fd, 4096, &handle, NULL));
+   ASSERT_OK(vm_bind(fd, DRM_NOUVEAU_VM_BIND_OP_MAP, handle, BIND_ADDR, 0,
+                     4096, 0));
+   ASSERT_RET(vm_bind(fd, DRM_NOUVEAU_VM_BIND_OP_MAP, handle,
+                      WIN_ADDR + WIN_SIZE, 0, 4096, 0), -EINVAL);
+   /* The kernel's region is the window's top MiB, not the client's. */
+   ASSERT_RET(vm_bind(fd, DRM_NOUVEAU_VM_BIND_OP_MAP, handle,
+                      lay.kernel_managed_addr, 0, 4096, 0), -EINVAL);
+
+   page = vt_map(1);
+   ASSERT_TRUE(page);
+   page[0] = 0x5eed;
+   ret = exec_one(dev, NVSVM_EXEC_LOAD, (uintptr_t)page, 0, 1, 0, out, &e);
+   vt_report_exec("load of process memory", &e, ret);
+   ASSERT_OK(ret);
+   ASSERT_U64_EQ(out[0], 0x5eed);
+   ASSERT_GE(e.delta.faults_read, 1);
+
+   ASSERT_RET(nvsvm_svm_init(dev, &sp), -EBUSY);
+   ASSERT_RET(nvsvm_vm_init(dev, &lib_params, &lay), -EBUSY);
+}
+
+/*
+ * A kernel from before the extension ignores the flag: VM_INIT succeeds
+ * and nothing is mirrored (shown on a second file, where VM_BIND then
+ * maps far outside the "window"). The library asks first, refuses by
+ * name, issues no VM_INIT (a plain one still succeeds on that file) and
+ * keeps no window.
+ */
+TEST_F(vsvm_dev, library_vm_init_refuses_a_kernel_that_cannot_confirm_it)
+{
+   struct nvsvm_device *dev = self->dev, *old;
+   struct nvsvm_vm_layout lay;
+   uint32_t handle;
+   int ofd;
+
+   if (vt_knob_override(&self->held, "vm_init_svm", 0))
+      SKIP("cannot set vsvm's vm_init_svm parameter (needs root and a "
+           "vsvm.ko with it)");
+   old = vt_open_more(&self->held, false);
+   ofd = nvsvm_device_fd(old);
+   ASSERT_OK(vm_init_svm(ofd));
+   ASSERT_OK(gem_new(ofd, 4096, &handle, NULL));
+   ASSERT_OK(vm_bind(ofd, DRM_NOUVEAU_VM_BIND_OP_MAP, handle,
+                     WIN_ADDR + WIN_SIZE, 0, 4096, 0));
+
+   ASSERT_RET(nvsvm_vm_init(dev, &lib_params, &lay),
+              -NVSVM_E_VM_INIT_UNCONFIRMED);
+   ASSERT_FALSE(nvsvm_svm_enabled(dev));
+   ASSERT_U64_EQ(lay.window.size, 0);
+   ASSERT_TRUE(cpu_va_free(WIN_ADDR));
+   ASSERT_OK(vm_init(nvsvm_device_fd(dev), KERN_ADDR, KERN_SIZE, 0, 0, 0));
+}
+
+/* A VM_INIT the kernel refuses (here: the second one) keeps no window. */
+TEST_F(vsvm_dev, library_vm_init_refused_by_the_kernel_keeps_no_window)
+{
+   struct nvsvm_device *dev = self->dev;
+   struct nvsvm_vm_layout lay;
+
+   ASSERT_OK(vm_init(nvsvm_device_fd(dev), KERN_ADDR, KERN_SIZE, 0, 0, 0));
+   ASSERT_RET(nvsvm_vm_init(dev, &lib_params, &lay), -EBUSY);
+   ASSERT_FALSE(nvsvm_svm_enabled(dev));
+   ASSERT_TRUE(cpu_va_free(WIN_ADDR));
 }
 
 TEST_HARNESS_MAIN

@@ -94,6 +94,50 @@ nvsvm_nouveau_svm_init(struct nvsvm_device *dev, uint64_t addr,
                               sizeof(args));
 }
 
+/*
+ * The design's extension of nouveau's VM_INIT (docs/uapi.md): upstream's
+ * two fields, then the SVM flag and window. Not in any kernel header yet.
+ */
+struct nvsvm_nouveau_vm_init {
+   uint64_t kernel_managed_addr;
+   uint64_t kernel_managed_size;
+   uint64_t flags;
+   uint64_t unmanaged_addr;
+   uint64_t unmanaged_size;
+};
+#define NVSVM_NOUVEAU_VM_INIT_SVM (1ull << 0)
+#define NVSVM_NOUVEAU_GETPARAM_VM_INIT_SVM 21
+
+int
+nvsvm_nouveau_vm_init(struct nvsvm_device *dev, uint64_t kernel_addr,
+                      uint64_t kernel_size, uint64_t window_addr,
+                      uint64_t window_size)
+{
+   struct nvsvm_nouveau_vm_init args = {
+      .kernel_managed_addr = kernel_addr,
+      .kernel_managed_size = kernel_size,
+      .flags = NVSVM_NOUVEAU_VM_INIT_SVM,
+      .unmanaged_addr = window_addr,
+      .unmanaged_size = window_size,
+   };
+   uint64_t ok = 0;
+   int ret;
+
+   /*
+    * drm copies a larger struct than the kernel's and hands the driver
+    * its own 16 bytes: without this answer the flag could be dropped and
+    * VM_INIT still succeed.
+    */
+   ret = nouveau_getparam(dev->fd, NVSVM_NOUVEAU_GETPARAM_VM_INIT_SVM, &ok);
+   if (ret || ok != 1) {
+      nvsvm_debug("%s: GETPARAM VM_INIT_SVM: %s", dev->info.path,
+                  ret ? nvsvm_error_name(ret) : "0");
+      return -NVSVM_E_VM_INIT_UNCONFIRMED;
+   }
+   return drmCommandWriteRead(dev->fd, DRM_NOUVEAU_VM_INIT, &args,
+                              sizeof(args));
+}
+
 int
 nvsvm_nouveau_svm_bind(struct nvsvm_device *dev,
                        struct drm_nouveau_svm_bind *bind)
@@ -135,5 +179,6 @@ const struct nvsvm_backend_ops nvsvm_backend_nouveau = {
    .probe = nouveau_probe,
    .svm_init = nvsvm_nouveau_svm_init,
    .svm_bind = nvsvm_nouveau_svm_bind,
+   .vm_init = nvsvm_nouveau_vm_init,
    .atomic_range_fault = nvsvm_nouveau_atomic_range_fault,
 };

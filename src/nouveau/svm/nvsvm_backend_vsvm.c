@@ -258,6 +258,7 @@ const struct nvsvm_backend_ops nvsvm_backend_vsvm = {
    .probe = vsvm_probe,
    .svm_init = nvsvm_nouveau_svm_init,
    .svm_bind = nvsvm_nouveau_svm_bind,
+   .vm_init = nvsvm_nouveau_vm_init,
    .dev_read = vsvm_dev_read,
    .device_convert = vsvm_device_convert,
    .exec = vsvm_exec,

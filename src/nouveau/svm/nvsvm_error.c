@@ -53,6 +53,10 @@ static const struct nvsvm_err_entry nvsvm_own_errors[] = {
      "report's fault_addr and fault_errno)" },
    { NVSVM_E_IN_WINDOW, "NVSVM_E_IN_WINDOW",
      "range overlaps the SVM unmanaged window" },
+   { NVSVM_E_VM_INIT_UNCONFIRMED, "NVSVM_E_VM_INIT_UNCONFIRMED",
+     "kernel does not confirm VM_INIT with the SVM window (GETPARAM "
+     "VM_INIT_SVM); an older kernel would ignore the flag, so VM_INIT was "
+     "not issued" },
 };
 
 static const struct nvsvm_err_entry *

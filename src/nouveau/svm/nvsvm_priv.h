@@ -35,6 +35,14 @@ struct nvsvm_backend_ops {
 
    /* nouveau uAPI: DRM_NOUVEAU_SVM_INIT / DRM_NOUVEAU_SVM_BIND. */
    int (*svm_init)(struct nvsvm_device *dev, uint64_t addr, uint64_t size);
+   /*
+    * VM_INIT with the SVM window (docs/uapi.md): 0, a negative errno, or
+    * -NVSVM_E_VM_INIT_UNCONFIRMED without an ioctl when the kernel does
+    * not confirm the flag.
+    */
+   int (*vm_init)(struct nvsvm_device *dev, uint64_t kernel_addr,
+                  uint64_t kernel_size, uint64_t window_addr,
+                  uint64_t window_size);
    int (*svm_bind)(struct nvsvm_device *dev,
                    struct drm_nouveau_svm_bind *bind);
 
@@ -110,6 +118,19 @@ nvsvm_nouveau_svm_init(struct nvsvm_device *dev, uint64_t addr,
 int
 nvsvm_nouveau_svm_bind(struct nvsvm_device *dev,
                        struct drm_nouveau_svm_bind *bind);
+int
+nvsvm_nouveau_vm_init(struct nvsvm_device *dev, uint64_t kernel_addr,
+                      uint64_t kernel_size, uint64_t window_addr,
+                      uint64_t window_size);
+
+/*
+ * nvsvm_window.c: the window size for dev: requested if non-zero, else
+ * NVSVM_WINDOW_SIZE, else the VRAM policy; a malformed override is
+ * -NVSVM_E_WINDOW_SIZE.
+ */
+int
+nvsvm_window_size_for_device(const struct nvsvm_device *dev,
+                             uint64_t requested, uint64_t *size);
 
 /* nvsvm_atomic_fault.c: the atomic_range_fault op of each backend. */
 int

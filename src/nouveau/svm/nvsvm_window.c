@@ -144,14 +144,14 @@ nvsvm_window_release(struct nvsvm_window *win)
  * Caller's size, else NVSVM_WINDOW_SIZE, else the VRAM policy. A malformed
  * override is an error, not a silent fallback to the policy.
  */
-static int
-svm_window_size(const struct nvsvm_device *dev,
-                const struct nvsvm_svm_params *params, uint64_t *size)
+int
+nvsvm_window_size_for_device(const struct nvsvm_device *dev,
+                             uint64_t requested, uint64_t *size)
 {
    int ret;
 
-   if (params && params->window_size) {
-      *size = params->window_size;
+   if (requested) {
+      *size = requested;
       return 0;
    }
    ret = nvsvm_env_size("NVSVM_WINDOW_SIZE", size);
@@ -182,7 +182,8 @@ nvsvm_svm_init(struct nvsvm_device *dev,
    if (dev->svm_enabled)
       return -EBUSY;
 
-   ret = svm_window_size(dev, params, &size);
+   ret = nvsvm_window_size_for_device(dev, params ? params->window_size : 0,
+                                      &size);
    if (ret)
       return ret;
    ret = nvsvm_window_reserve(size, params ? params->window_hint : 0, 0,
