@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Run every suite in tests/suites/ in order, each ending with its own
+# Run every suite in tests/suites/ (those needing no background build
+# first, each group in name order), each ending with its own
 # "N passed, N failed, N skipped" line, then print the total.
 # NVSVM_SUITES="unit cl" restricts the run to suites whose names match;
 # matching none is a failure, not an empty success.
@@ -52,8 +53,18 @@ run_suite()
   fi
 }
 
+# Suites that need no background build run first, the rest after them in
+# name order: from a cold cache the builds then overlap every suite that
+# does not wait for them.
 selected=()
+ordered=()
 for suite in "$suitedir"/*.sh; do
+  grep -q '^# nvsvm-prebuild:' "$suite" || ordered+=("$suite")
+done
+for suite in "$suitedir"/*.sh; do
+  grep -q '^# nvsvm-prebuild:' "$suite" && ordered+=("$suite")
+done
+for suite in "${ordered[@]}"; do
   name=$(basename "$suite" .sh)
   if [ -n "${NVSVM_SUITES:-}" ]; then
     keep=0
@@ -86,9 +97,11 @@ stop_prebuild()
 }
 trap 'stop_prebuild; rm -f "$names"' EXIT
 
+t_start=$(date +%s)
 for suite in "${selected[@]}"; do
   name=$(basename "$suite" .sh)
   ran=$((ran + 1))
+  t_suite=$(date +%s)
   echo "=== suite $name"
   if [ -z "${NVSVM_SUITES_DIR:-}" ] &&
      ! grep -qx -- "$name" <<<"$registered"; then
@@ -126,8 +139,9 @@ for suite in "${selected[@]}"; do
   fi
   [ "$f" -eq 0 ] || status=1
   tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
-  table+=("$(printf '%-22s %5d passed %5d failed %5d skipped' \
-              "$name" "$p" "$f" "$s")")
+  # Wall time, waits for a background build included.
+  table+=("$(printf '%-22s %5d passed %5d failed %5d skipped %6d s' \
+              "$name" "$p" "$f" "$s" $(( $(date +%s) - t_suite )))")
 done
 
 stop_prebuild
@@ -141,6 +155,7 @@ echo
 echo "=== summary"
 for row in "${table[@]}"; do echo "$row"; done
 distinct=$(( $(sort -u "$names" | grep -c .) + other ))
+echo "wall time: $(( $(date +%s) - ${t_start:-$(date +%s)} )) s"
 echo "distinct scenarios: $distinct ($((tp + tf + ts)) results, counting" \
      "each kernel's run of a VM scenario)"
 echo "$tp passed, $tf failed, $ts skipped"
