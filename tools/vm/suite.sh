@@ -16,6 +16,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+. "$root/tests/common/piglit.sh"
 cd "$root" || exit 1
 
 kver=${1:?usage: suite.sh 7.2|6.12|6.1 [--debug]}
@@ -89,11 +90,8 @@ selfcheck()
    local res=pass
    [ "$got" -eq "$want" ] || res=fail
    {
-      echo "# $name: vm/run exited $got, expected $want"
       [ "$res" = pass ] || echo "$out" | tail -n 15 | sed 's/^/#   /'
-      echo "PIGLIT: {\"enumerate subtests\": [\"$name\"]}"
-      echo "PIGLIT: {\"subtest\": {\"$name\": \"$res\"}}"
-      echo "PIGLIT: {\"result\": \"$res\"}"
+      piglit_result "$name" "$res" "vm/run exited $got, expected $want"
    } | tee -a "$log"
 }
 if [ "${NVSVM_VM_SELFCHECK:-1}" != 0 ]; then
@@ -127,10 +125,7 @@ case "$kver" in
    fi
    {
       echo "$out" | tail -n 40
-      echo "# results: $results"
-      echo "PIGLIT: {\"enumerate subtests\": [\"$name\"]}"
-      echo "PIGLIT: {\"subtest\": {\"$name\": \"$res\"}}"
-      echo "PIGLIT: {\"result\": \"$res\"}"
+      piglit_result "$name" "$res" "results: $results"
    } | tee -a "$log"
    ;;
 esac
