@@ -14,8 +14,8 @@
 #
 # Cache: $NVSVM_CACHE, default /var/cache/nvsvm as root, else
 # ${XDG_CACHE_HOME:-~/.cache}/nvsvm. The sid apt state and the downloaded
-# package live in $cache/apt-sid (shared with tools/vm/kernel-build.sh);
-# the git tree and the O= build of the nouveau check in
+# package live in $cache/apt-sid (tools/sid-source.sh); the git tree and
+# the O= build of the nouveau check in
 # $cache/kpatch/<version>. A fully passing run records its lines under the
 # key version + series + this script + config fragment; the same key later
 # prints the record instead of rebuilding. NVSVM_JOBS sets -j (default 2).
@@ -66,85 +66,27 @@ mapfile -t patches < <(ls "$series"/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null |
                         grep -v /0000-cover-letter.patch)
 [ ${#patches[@]} -gt 0 ] || setup_fail "no NNNN-*.patch files in $series"
 
-for tool in git perl make gcc flex bison bc apt-get dpkg-deb xz python3; do
+for tool in git perl make gcc flex bison bc xz python3; do
    command -v "$tool" >/dev/null ||
       setup_fail "$tool missing (make deps installs it)"
 done
 
-# --- linux-source-7.2 from sid: own sources file, lists and state, used
-# for `apt-get download` only; the lists are refreshed once a day.
-sid=$cache/apt-sid
-sidapt=(-o Dir::Etc::SourceList="$sid/sid.sources"
-        -o Dir::Etc::SourceParts="$sid/sources.list.d"
-        -o Dir::Etc::Preferences="$sid/preferences"
-        -o Dir::Etc::PreferencesParts="$sid/preferences.d"
-        -o Dir::State="$sid/state"
-        -o Dir::State::Lists="$sid/lists"
-        -o Dir::State::status="$sid/state/status"
-        -o Dir::Cache="$sid/cache"
-        -o APT::Sandbox::User=root)
-mkdir -p "$sid/sources.list.d" "$sid/preferences.d" "$sid/state" \
-   "$sid/lists/partial" "$sid/cache/archives/partial" "$sid/deb" ||
-   setup_fail "cannot create $sid"
-exec 8>"$sid/.lock"
-flock 8
-: >>"$sid/state/status"
-if [ ! -f "$sid/sid.sources" ]; then
-   cat >"$sid/sid.sources" <<'SRC'
-# nvsvm: Debian's development suite, for apt-get download only
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: sid
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-fi
-age=999999
-[ -f "$sid/lists/.nvsvm-updated" ] &&
-   age=$(( $(date +%s) - $(stat -c %Y "$sid/lists/.nvsvm-updated") ))
-if [ "$age" -ge 86400 ]; then
-   say "refreshing the sid package lists ($sid)"
-   if apt-get "${sidapt[@]}" -q update >"$sid/update.log" 2>&1; then
-      touch "$sid/lists/.nvsvm-updated"
-   else
-      say "apt-get update for sid failed (see $sid/update.log); using the cache"
-   fi
-fi
-pkgver=$(apt-cache "${sidapt[@]}" show --no-all-versions "$pkg" 2>/dev/null |
-         sed -n 's/^Version: //p' | head -n 1)
-if [ -z "$pkgver" ]; then
-   x=$(ls -d "$sid/pkg/$pkg"_*/.nvsvm-extracted 2>/dev/null | sort -V |
-       tail -n 1)
-   if [ -z "$x" ]; then
+# --- linux-source-7.2 from sid, fetched by tools/sid-source.sh (nothing
+# installed from sid). Without Debian's archive and with nothing cached
+# the whole check skips, naming what is missing.
+err=$(mktemp "${TMPDIR:-/tmp}/nvsvm-kpatch-XXXXXX")
+trap 'rm -f "$err"' EXIT
+if ! out=$("$root/tools/sid-source.sh" "$pkg" 2>"$err"); then
+   sed 's/^/# /' "$err"
+   if grep -q 'none cached' "$err"; then
       skipped "all: $pkg is neither in the sid lists nor cached" \
               "(needs Debian's archive for apt-get download)"
       summary
       exit 0
    fi
-   x=$(dirname "$x")
-   pkgver=${x##*/"$pkg"_}
-   say "$pkg not in the sid lists; using the cached $pkgver"
+   setup_fail "tools/sid-source.sh $pkg failed"
 fi
-pkgdir=$sid/pkg/${pkg}_$pkgver
-tarball=$pkgdir/usr/src/$pkg.tar.xz
-if [ ! -f "$pkgdir/.nvsvm-extracted" ]; then
-   say "downloading $pkg $pkgver from sid (apt-get download)"
-   tmp=$(mktemp -d "$sid/deb/.dl-XXXXXX")
-   (cd "$tmp" && apt-get "${sidapt[@]}" -q download "$pkg=$pkgver") \
-      >"$sid/download.log" 2>&1 ||
-      { rm -rf "$tmp"; setup_fail "apt-get download $pkg=$pkgver failed" \
-        "(see $sid/download.log)"; }
-   deb=$(ls "$tmp"/*.deb)
-   rm -rf "$pkgdir" "$pkgdir.tmp"
-   mkdir -p "$pkgdir.tmp"
-   dpkg-deb -x "$deb" "$pkgdir.tmp" || setup_fail "dpkg-deb -x $deb failed"
-   rm -rf "$tmp"
-   [ -r "$pkgdir.tmp/usr/src/$pkg.tar.xz" ] ||
-      setup_fail "$pkg $pkgver holds no /usr/src/$pkg.tar.xz"
-   touch "$pkgdir.tmp/.nvsvm-extracted"
-   mv "$pkgdir.tmp" "$pkgdir"
-fi
-exec 8>&-
+read -r pkgver tarball <<<"$out"
 say "source: $pkg $pkgver"
 
 # --- the result cache key: everything that decides the outcome.

@@ -14,13 +14,9 @@
 # kernel builds apart (one at a time per machine). Set NVSVM_JOBS to change the -j2 default.
 #
 # 6.12 and 6.1 come from the installed linux-source-6.12/6.1 (bookworm,
-# make deps). 7.2 is in Debian's development suite (sid) only: its
-# linux-source-7.2 is fetched without installing anything from sid, with
-# a separate sources file and separate lists/state dirs under the cache
-# ($cache/apt-sid), `apt-get download` and `dpkg-deb -x` into the cache.
-# The sid package lists are refreshed when older than a day
-# (NVSVM_SID_REFRESH=0: never, 1: always); without network the newest
-# package already in the cache is used.
+# make deps). 7.2 is in Debian's development suite (sid) only:
+# tools/sid-source.sh fetches its linux-source-7.2 without installing
+# anything from sid (and says how).
 set -euo pipefail
 # The whole script is one block: bash reads it completely before running,
 # so editing this file cannot derail a build or VM already running.
@@ -76,105 +72,11 @@ fi
 
 pkg=linux-source-$kver
 
-# The development suite's apt, apart from the host's: own sources file,
-# lists, status and archive cache; used for `apt-cache` and `apt-get
-# download` only, never to install.
-sid=$cache/apt-sid
-sidapt=(-o Dir::Etc::SourceList="$sid/sid.sources"
-        -o Dir::Etc::SourceParts="$sid/sources.list.d"
-        -o Dir::Etc::Preferences="$sid/preferences"
-        -o Dir::Etc::PreferencesParts="$sid/preferences.d"
-        -o Dir::State="$sid/state"
-        -o Dir::State::Lists="$sid/lists"
-        -o Dir::State::status="$sid/state/status"
-        -o Dir::Cache="$sid/cache"
-        -o APT::Sandbox::User=root)
-
-sid_update()
-{
-   local age=999999 now
-   mkdir -p "$sid/sources.list.d" "$sid/preferences.d" "$sid/state" \
-      "$sid/lists/partial" "$sid/cache/archives/partial" "$sid/deb"
-   : >>"$sid/state/status"
-   cat >"$sid/sid.sources" <<'SRC'
-# nvsvm: Debian's development suite, for apt-get download only
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: sid
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-   if [ -f "$sid/lists/.nvsvm-updated" ]; then
-      now=$(date +%s)
-      age=$(( now - $(stat -c %Y "$sid/lists/.nvsvm-updated") ))
-   fi
-   case "${NVSVM_SID_REFRESH:-auto}" in
-   0) return 0 ;;
-   1) age=999999 ;;
-   esac
-   [ "$age" -lt 86400 ] && return 0
-   say "refreshing the sid package lists ($sid)"
-   if apt-get "${sidapt[@]}" -q update >"$sid/update.log" 2>&1; then
-      touch "$sid/lists/.nvsvm-updated"
-   else
-      say "apt-get update for sid failed (see $sid/update.log);" \
-          "using what the cache has"
-   fi
-}
-
-# Sets pkgver and tarball for the sid package, downloading and extracting
-# it once per version.
-sid_source()
-{
-   local deb x
-   pkgver=$( { apt-cache "${sidapt[@]}" show --no-all-versions "$pkg" \
-               2>/dev/null || true; } | sed -n 's/^Version: //p' | head -n 1)
-   if [ -z "$pkgver" ]; then
-      # No list (offline) or sid dropped the package: the newest one the
-      # cache already holds.
-      x=$( { ls -d "$sid/pkg/$pkg"_*/.nvsvm-extracted 2>/dev/null || true; } |
-          sort -V | tail -n 1)
-      [ -n "$x" ] || die "$pkg: not in the sid package lists ($sid) and" \
-         "none cached; needs Debian's archive (apt-get download)"
-      x=$(dirname "$x")
-      pkgver=${x##*/"$pkg"_}
-      say "$pkg not in the sid lists; using the cached $pkgver"
-   fi
-   pkgdir=$sid/pkg/${pkg}_$pkgver
-   tarball=$pkgdir/usr/src/$pkg.tar.xz
-}
-
-sid_fetch()
-{
-   local tmp deb x=$pkgdir
-   [ -f "$x/.nvsvm-extracted" ] && return 0
-   say "downloading $pkg $pkgver from sid (apt-get download)"
-   tmp=$(mktemp -d "$sid/deb/.dl-XXXXXX")
-   (cd "$tmp" && apt-get "${sidapt[@]}" -q download "$pkg=$pkgver") \
-      >"$sid/download.log" 2>&1 ||
-      { rm -rf "$tmp"; die "apt-get download $pkg=$pkgver failed; see" \
-        "$sid/download.log"; }
-   deb=$(ls "$tmp"/*.deb)
-   say "extracting $(basename "$deb") (dpkg-deb -x, nothing installed)"
-   rm -rf "$x" "$x.tmp"
-   mkdir -p "$x.tmp"
-   dpkg-deb -x "$deb" "$x.tmp" || die "dpkg-deb -x $deb failed"
-   rm -rf "$tmp"
-   [ -r "$x.tmp/usr/src/$pkg.tar.xz" ] ||
-      die "$pkg $pkgver holds no /usr/src/$pkg.tar.xz"
-   touch "$x.tmp/.nvsvm-extracted"
-   mv "$x.tmp" "$x"
-}
-
 case "$kver" in
 7.2)
-   mkdir -p "$sid"
-   # One refresh at a time; readers of the lists wait for it.
-   exec 8>"$sid/.lock"
-   flock 8
-   sid_update
-   sid_source
-   exec 8>&-
+   # sid only: tools/sid-source.sh fetches it (once per version).
+   out=$("$root/tools/sid-source.sh" "$pkg") || die "$pkg: no source"
+   read -r pkgver tarball <<<"$out"
    ;;
 *)
    tarball=/usr/src/$pkg.tar.xz
@@ -224,8 +126,6 @@ if [ -f "$stamp" ]; then
    report
    exit 0
 fi
-
-[ "$kver" = 7.2 ] && sid_fetch
 
 # Unpack once per package version, atomically: a half-unpacked tree is never
 # seen under the final name.
