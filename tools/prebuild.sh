@@ -25,7 +25,7 @@
 # two chains and builds nothing.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 
 dry=''
 [ "${1:-}" = --dry-run ] && { dry=1; shift; }
