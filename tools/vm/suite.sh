@@ -8,7 +8,7 @@
 #        suite.sh KERNEL-TREE|BZIMAGE   your own kernel (see docs/vm.md)
 # env:   NVSVM_VM_TIMEOUT (whole VM, default 1200 s), NVSVM_TEST_TIMEOUT
 #        (per test binary, default 120 s), BUILD_VM (default build-vm),
-#        NVSVM_VM_SELFCHECK=0 skips the three runner self-checks (~20 s)
+#        NVSVM_VM_SELFCHECK=0 skips the four runner self-checks (~30 s)
 set -uo pipefail
 # The whole script is one block: bash reads it completely before running,
 # so editing this file cannot derail a build or VM already running.
@@ -94,6 +94,35 @@ selfcheck()
       piglit_result "$name" "$res" "vm/run exited $got, expected $want"
    } | tee -a "$log"
 }
+# The guest's clock: the TSC (not jiffies, 4 ms steps) at the host's rate
+# (tsc_early_khz= from tools/vm/run). The guest sleeps 4 s by its clock
+# between two marks; the host stamps the marks as they reach the console.
+# The clocksource is read last: for its first two seconds a kernel runs on
+# "tsc-early", until the TSC clocksource proper is registered.
+clockcheck()
+{
+   local name=vm_guest_clock_is_the_tsc_at_host_rate out res=fail why
+   out=$("$here/run" --kernel "$tree" --build "$bvm" --timeout 60 -- sh -c \
+      'echo "mark0 $(cut -d" " -f1 /proc/uptime)"; sleep 4
+       echo "mark1 $(cut -d" " -f1 /proc/uptime)"
+       echo "clock: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"' 2>&1 |
+      while IFS= read -r l; do echo "$(date +%s.%N) $l"; done)
+   why=$(echo "$out" | awk '
+      $2 == "clock:" { src = $3 }
+      $2 == "mark0" { h0 = $1; g0 = $3 }
+      $2 == "mark1" { h1 = $1; g1 = $3 }
+      END {
+         if (src != "tsc") { print "clocksource \"" src "\", not tsc"; exit 1 }
+         if (h1 == "" || h0 == "") { print "no marks on the console"; exit 1 }
+         r = (g1 - g0) / (h1 - h0)
+         printf "guest %.2f s over host %.2f s (ratio %.3f)", g1 - g0, h1 - h0, r
+         exit (r < 0.9 || r > 1.1)
+      }') && res=pass
+   {
+      [ "$res" = pass ] || echo "$out" | tail -n 15 | sed 's/^/#   /'
+      piglit_result "$name" "$res" "$why"
+   } | tee -a "$log"
+}
 if [ "${NVSVM_VM_SELFCHECK:-1}" != 0 ]; then
    selfcheck vm_run_fails_on_kernel_warning 126 --timeout 60 -- \
       sh -c 'echo "WARNING: CPU: 0 PID: 1 at nvsvm/selfcheck.c:1 x" >/dev/kmsg'
@@ -101,6 +130,7 @@ if [ "${NVSVM_VM_SELFCHECK:-1}" != 0 ]; then
       sleep 600
    selfcheck vm_run_returns_the_command_status 7 --timeout 60 -- \
       sh -c 'exit 7'
+   clockcheck
 fi
 
 # The behaviours the scenarios recorded, as JSON for the table of
