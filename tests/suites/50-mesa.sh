@@ -10,7 +10,8 @@
 #  - the project's OpenCL suite (tests/suites/40-cl.sh) on Debian's
 #    rusticl and on the patched one, llvmpipe, side by side: the SVM
 #    atomics scenarios skip by name on the first and pass on the second.
-# Cold: a chroot, ~1,100 ninja steps twice over (ccache), Mesa's tests
+# Cold: a chroot, ~1,620 ninja steps (NVK included) and a rebuild after
+# each patch (ccache), Mesa's tests
 # twice; warm (nothing changed): the cached results, the CL runs only.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -94,6 +95,21 @@ if [ "$g" = OK ]; then
    result mesa-gtest-nvc0-svm pass "nouveau:nvc0_svm OK in Mesa's meson test"
 else
    result mesa-gtest-nvc0-svm fail "nouveau:nvc0_svm: ${g:-not run}"
+fi
+
+# Every test the series adds (in the series' run, not the pristine one)
+# passes: "no new failures" above only compares tests both runs have.
+own=$(join -t "$(printf '\t')" -1 1 -2 2 -v 2 \
+         <(cut -f2 "$steps/.nvsvm-test-pristine.tsv" 2>/dev/null | sort) \
+         <(sort -t "$(printf '\t')" -k2 "$steps/.nvsvm-test-series.tsv" 2>/dev/null))
+nown=$(grep -c . <<<"$own")
+bad=$(awk -F'\t' '$2 != "OK" { print $1 " (" $2 ")" }' <<<"$own" | tr '\n' ' ')
+if [ "$nown" -gt 0 ] && [ -z "$bad" ]; then
+   result mesa-series-own-tests-pass pass \
+      "$nown tests added by the series, all OK: $(cut -f1 <<<"$own" | tr '\n' ' ')"
+else
+   result mesa-series-own-tests-pass fail \
+      "${bad:-no test added by the series ran}"
 fi
 
 rel=${steps#"${NVSVM_CACHE:-/var/cache/nvsvm}/mesa/"}
