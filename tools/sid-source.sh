@@ -20,13 +20,8 @@ pkg=${1:?usage: sid-source.sh PACKAGE}
 say() { echo "sid-source[$pkg]: $*" >&2; }
 die() { echo "sid-source[$pkg]: error: $*" >&2; exit 1; }
 
-if [ -n "${NVSVM_CACHE:-}" ]; then
-   cache=$NVSVM_CACHE
-elif [ "$(id -u)" -eq 0 ]; then
-   cache=/var/cache/nvsvm
-else
-   cache=${XDG_CACHE_HOME:-$HOME/.cache}/nvsvm
-fi
+# shellcheck source=tools/lib/cache.sh
+. "$(dirname "$0")/lib/cache.sh"
 sid=$cache/apt-sid
 # Valid-Until is not checked: sid's Release file expires within days, and
 # a mirror or snapshot older than that would otherwise refuse the lists

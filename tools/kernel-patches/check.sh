@@ -51,13 +51,8 @@ setup_fail()
    exit 1
 }
 
-if [ -n "${NVSVM_CACHE:-}" ]; then
-   cache=$NVSVM_CACHE
-elif [ "$(id -u)" -eq 0 ]; then
-   cache=/var/cache/nvsvm
-else
-   cache=${XDG_CACHE_HOME:-$HOME/.cache}/nvsvm
-fi
+# shellcheck source=tools/lib/cache.sh
+. "$here/../lib/cache.sh"
 jobs=${NVSVM_JOBS:-2}
 pkg=linux-source-7.2
 frag=$here/nouveau.config

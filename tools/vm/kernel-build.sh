@@ -62,13 +62,8 @@ say()
    echo "kernel-build[$kver/$flavour]: $*" >&2
 }
 
-if [ -n "${NVSVM_CACHE:-}" ]; then
-   cache=$NVSVM_CACHE
-elif [ "$(id -u)" -eq 0 ]; then
-   cache=/var/cache/nvsvm
-else
-   cache=${XDG_CACHE_HOME:-$HOME/.cache}/nvsvm
-fi
+# shellcheck source=tools/lib/cache.sh
+. "$here/../lib/cache.sh"
 
 pkg=linux-source-$kver
 
