@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The patched rusticl on nouveau, under Mesa's nouveau drm-shim, in the VM
-# with vsvm loaded: the shim forwards SVM_INIT/SVM_BIND to vsvm, so nvc0's
-# SVM setup and migration run against a real kernel.
+# The patched rusticl and NVK on nouveau, under Mesa's nouveau drm-shim,
+# in the VM with vsvm loaded: the shim forwards SVM_INIT/SVM_BIND (and,
+# for NVK, GETPARAM VM_INIT_SVM and VM_INIT) to vsvm, so nvc0's SVM setup
+# and migration and NVK's SVM window and host-pointer imports run against
+# a real kernel.
 #
 # Needs the Mesa build of tests/suites/50-mesa.sh (tools/mesa/build.sh
 # steps: cached, built there when missing) and the 6.12 VM kernel. Mesa
@@ -59,15 +61,37 @@ tools/mesa/build.sh shell sh -c "gcc -std=c11 -D_GNU_SOURCE -O2 -Wall \
    -lOpenCL" >"$work/cc.log" 2>&1 ||
    { cat "$work/cc.log"; broken "cl_shim_svm.c does not build in the chroot"; }
 
+# NVK's program, against the Vulkan headers of the same Mesa tree (its
+# include/), dlopening the ICD itself (no loader). Without NVK in the
+# build, or when it does not build, the NVK results fail by name in the
+# guest (NVSVM_SHIM_NVK_MISSING) and the OpenCL ones still run.
+nvk_missing='' vkbin='' vkbins=''
+if [ ! -f "$steps/install/$(dirname "${shimlib#./}")/libvulkan_nouveau.so" ]
+then
+   nvk_missing="the Mesa build has no NVK (no libvulkan_nouveau.so in $lib)"
+elif ! tools/mesa/build.sh shell sh -c "gcc -std=c11 -D_GNU_SOURCE -O2 \
+   -Wall -Wextra -Werror -I/nvsvm/${steps#"$mcache/"}/include \
+   -I/repo/tests/common -I/repo/include/drm-uapi -I/usr/include/drm \
+   -o $wrel/vk-shim-nvk /repo/tests/shim/vk_shim_nvk.c -ldl" \
+   >"$work/cc-vk.log" 2>&1; then
+   cat "$work/cc-vk.log"
+   nvk_missing="vk_shim_nvk.c does not build in the chroot"
+else
+   vkbin=$wrel/vk-shim-nvk
+   vkbins="$vkbin $lib/libvulkan_nouveau.so"
+fi
+[ -z "$nvk_missing" ] || echo "# shim-vm: NVK results will fail: $nvk_missing"
+
 # The trixie tree: the program, Mesa's install, every library they load
-# (rusticl's pipe driver and the shim are dlopened or preloaded: listed
-# by hand), libclc's SPIR-V, clang's OpenCL headers, the loader cache. tar -h stores symlinked
-# paths as files, so each name the loader asks for exists.
+# (rusticl's pipe driver, NVK and the shim are dlopened or preloaded:
+# listed by hand), libclc's SPIR-V, clang's OpenCL headers, the loader
+# cache. tar -h stores symlinked paths as files, so each name the loader
+# asks for exists.
 tools/mesa/build.sh shell sh -c "
    set -e
    bins='$wrel/cl-shim-svm $lib/libRusticlOpenCL.so.1
          $lib/gallium-pipe/pipe_nouveau.so $lib/libnouveau_noop_drm_shim.so
-         /usr/lib/x86_64-linux-gnu/libOpenCL.so.1'
+         /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 $vkbins'
    for b in \$bins; do ldd \$b; done |
       awk '/=> \\// { print \$3 } /^\\t\\// { print \$1 }' | sort -u >$wrel/list
    ls /usr/lib/clc/spirv*mesa3d* >>$wrel/list 2>/dev/null || true
@@ -76,6 +100,7 @@ tools/mesa/build.sh shell sh -c "
    ls /usr/lib/llvm-*/lib/clang/*/include/opencl-c*.h >>$wrel/list
    echo /etc/ld.so.cache >>$wrel/list
    echo $wrel/cl-shim-svm >>$wrel/list
+   [ -z '$vkbin' ] || echo $vkbin >>$wrel/list
    echo $inst >>$wrel/list
    mkdir $wrel/root
    tar -chf - -T $wrel/list 2>/dev/null | tar -C $wrel/root -xf -
@@ -100,6 +125,8 @@ tools/vm/run --kernel "$tree" --mem 2G --timeout 900 \
    --tree "$work/root=/trixie" \
    --env NVSVM_SHIM_ROOT=/trixie --env "NVSVM_SHIM_LIB=$lib" \
    --env "NVSVM_SHIM_BIN=$wrel/cl-shim-svm" \
+   --env "NVSVM_SHIM_VK_BIN=$vkbin" \
+   --env "NVSVM_SHIM_NVK_MISSING=$nvk_missing" \
    --env "NVSVM_SHIM_VSVM_KO=$kodir/vsvm.ko" \
    -- sh tests/shim/vm-guest.sh 2>&1 | tee "$work/vm.log"
 rc=${PIPESTATUS[0]}
