@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "pagemap.h"
+#include "shim_view.h"
 #include "piglit.h"
 #include "vsvm_drm.h"
 
@@ -52,18 +53,6 @@ struct shim {
    const char *vsvm_node;
    const char *mode;
 };
-
-static void
-on_alarm(int sig)
-{
-   static const char msg[] =
-      "# cl-shim-svm: no answer within the time limit\n"
-      "PIGLIT: {\"result\": \"fail\"}\n0 passed, 1 failed, 0 skipped\n";
-   (void)sig;
-   if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-      _exit(3);
-   _exit(1);
-}
 
 static int
 shim_open_device(struct shim *s)
@@ -118,52 +107,6 @@ svm_caps_come_from_svm_init(void *ctx)
    if (strcmp(s->mode, "caps-on") == 0)
       return (caps & want) == want ? PIGLIT_PASS : PIGLIT_FAIL;
    return (caps & want) == 0 ? PIGLIT_PASS : PIGLIT_FAIL;
-}
-
-/* The device-wide counters of vsvm, through a node the shim leaves alone. */
-static int
-vsvm_counters(const char *node, struct drm_vsvm_counters *out)
-{
-   struct drm_vsvm_stats st;
-   int fd = open(node, O_RDWR | O_CLOEXEC);
-   int ret = 0;
-
-   if (fd < 0)
-      return -errno;
-   memset(&st, 0, sizeof(st));
-   if (ioctl(fd, DRM_IOCTL_VSVM_STATS, &st) != 0)
-      ret = -errno;
-   else
-      *out = st.device;
-   close(fd);
-   return ret;
-}
-
-enum page_state { PAGE_PRESENT, PAGE_SWAPPED, PAGE_NONE, PAGE_UNKNOWN };
-
-/* How many of n pages at p are in the given state (pagemap.h): present,
- * swap-type (device-exclusive or in device memory), or neither. */
-static unsigned
-count_pages(const void *p, unsigned n, enum page_state want)
-{
-   unsigned hits = 0;
-
-   for (unsigned i = 0; i < n; i++) {
-      const char *a = (const char *)p + (size_t)i * SHIM_PAGE;
-      uint64_t e;
-      enum page_state st = PAGE_UNKNOWN;
-
-      if (nvsvm_pm_entry(a, &e) == 0) {
-         if (e & NVSVM_PM_PRESENT)
-            st = PAGE_PRESENT;
-         else if (e & NVSVM_PM_SWAP)
-            st = PAGE_SWAPPED;
-         else
-            st = PAGE_NONE;
-      }
-      hits += st == want;
-   }
-   return hits;
 }
 
 static cl_int
@@ -408,8 +351,7 @@ main(int argc, char **argv)
    }
    s.mode = argv[1];
    s.vsvm_node = argc > 2 ? argv[2] : NULL;
-   signal(SIGALRM, on_alarm);
-   alarm(SHIM_ALARM_S);
+   shim_alarm_arm("cl-shim-svm", SHIM_ALARM_S);
 
    if (shim_open_device(&s) != 0) {
       piglit_report_result(PIGLIT_FAIL);

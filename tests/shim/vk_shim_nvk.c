@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "pagemap.h"
+#include "shim_view.h"
 #include "piglit.h"
 #include "vsvm_drm.h"
 
@@ -86,18 +87,6 @@ struct shim {
    const char *vsvm_node;
    const char *mode;
 };
-
-static void
-on_alarm(int sig)
-{
-   static const char msg[] =
-      "# vk-shim-nvk: no answer within the time limit\n"
-      "PIGLIT: {\"result\": \"fail\"}\n0 passed, 1 failed, 0 skipped\n";
-   (void)sig;
-   if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-      _exit(3);
-   _exit(1);
-}
 
 static const char *
 vk_result_str(VkResult r)
@@ -196,54 +185,6 @@ nvk_named(const char *text, const char *reason)
       l += len + (e != NULL);
    }
    return false;
-}
-
-/* The device-wide counters of vsvm, through a node the shim leaves alone. */
-static int
-vsvm_counters(const char *node, struct drm_vsvm_counters *out)
-{
-   struct drm_vsvm_stats st;
-   int fd, ret = 0;
-
-   if (!node)
-      return -EINVAL;
-   fd = open(node, O_RDWR | O_CLOEXEC);
-   if (fd < 0)
-      return -errno;
-   memset(&st, 0, sizeof(st));
-   if (ioctl(fd, DRM_IOCTL_VSVM_STATS, &st) != 0)
-      ret = -errno;
-   else
-      *out = st.device;
-   close(fd);
-   return ret;
-}
-
-enum page_state { PAGE_PRESENT, PAGE_SWAPPED, PAGE_NONE, PAGE_UNKNOWN };
-
-/* How many of n pages at p are in the given state (pagemap.h): present,
- * swap-type (device-exclusive or in device memory), or neither. */
-static unsigned
-count_pages(const void *p, unsigned n, enum page_state want)
-{
-   unsigned hits = 0;
-
-   for (unsigned i = 0; i < n; i++) {
-      const char *a = (const char *)p + (size_t)i * SHIM_PAGE;
-      uint64_t e;
-      enum page_state st = PAGE_UNKNOWN;
-
-      if (nvsvm_pm_entry(a, &e) == 0) {
-         if (e & NVSVM_PM_PRESENT)
-            st = PAGE_PRESENT;
-         else if (e & NVSVM_PM_SWAP)
-            st = PAGE_SWAPPED;
-         else
-            st = PAGE_NONE;
-      }
-      hits += st == want;
-   }
-   return hits;
 }
 
 static void
@@ -609,20 +550,29 @@ expect_refused(const struct shim *s, void *p, VkDeviceSize len,
    return res;
 }
 
+/* An anonymous mapping with prot and flags must be refused for reason;
+ * its pages are touched first when it can be written. */
 static enum piglit_result
-shared_range_is_refused(void *ctx)
+anon_range_is_refused(void *ctx, int prot, int flags, const char *reason,
+                      const char *what)
 {
-   void *p = map_kind(SHIM_LEN, PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1);
+   void *p = map_kind(SHIM_LEN, prot, flags | MAP_ANONYMOUS, -1);
    enum piglit_result res;
 
    if (!p)
       return PIGLIT_FAIL;
-   memset(p, 1, SHIM_LEN);
-   res = expect_refused(ctx, p, SHIM_LEN, true, "SHARED",
-                        "MAP_SHARED|MAP_ANONYMOUS");
+   if (prot & PROT_WRITE)
+      memset(p, 1, SHIM_LEN);
+   res = expect_refused(ctx, p, SHIM_LEN, true, reason, what);
    munmap(p, SHIM_LEN);
    return res;
+}
+
+static enum piglit_result
+shared_range_is_refused(void *ctx)
+{
+   return anon_range_is_refused(ctx, PROT_READ | PROT_WRITE, MAP_SHARED,
+                                "SHARED", "MAP_SHARED|MAP_ANONYMOUS");
 }
 
 static enum piglit_result
@@ -655,29 +605,15 @@ file_backed_range_is_refused(void *ctx)
 static enum piglit_result
 read_only_range_is_refused(void *ctx)
 {
-   void *p = map_kind(SHIM_LEN, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-   enum piglit_result res;
-
-   if (!p)
-      return PIGLIT_FAIL;
-   res = expect_refused(ctx, p, SHIM_LEN, true, "NOT_WRITABLE",
-                        "PROT_READ anonymous");
-   munmap(p, SHIM_LEN);
-   return res;
+   return anon_range_is_refused(ctx, PROT_READ, MAP_PRIVATE, "NOT_WRITABLE",
+                                "PROT_READ anonymous");
 }
 
 static enum piglit_result
 prot_none_range_is_refused(void *ctx)
 {
-   void *p = map_kind(SHIM_LEN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-   enum piglit_result res;
-
-   if (!p)
-      return PIGLIT_FAIL;
-   res = expect_refused(ctx, p, SHIM_LEN, true, "NO_ACCESS",
-                        "PROT_NONE anonymous");
-   munmap(p, SHIM_LEN);
-   return res;
+   return anon_range_is_refused(ctx, PROT_NONE, MAP_PRIVATE, "NO_ACCESS",
+                                "PROT_NONE anonymous");
 }
 
 static enum piglit_result
@@ -698,8 +634,11 @@ range_with_a_hole_is_refused(void *ctx)
    return res;
 }
 
+/* Private anonymous memory from the heap, only the alignment of the
+ * pointer (skew bytes past a page) or of the size (extra bytes) wrong. */
 static enum piglit_result
-misaligned_pointer_is_refused(void *ctx)
+malloc_range_is_refused(void *ctx, size_t skew, size_t extra,
+                        const char *what)
 {
    enum piglit_result res;
    char *p = NULL;
@@ -707,26 +646,22 @@ misaligned_pointer_is_refused(void *ctx)
    if (posix_memalign((void **)&p, SHIM_PAGE, SHIM_LEN + SHIM_PAGE) != 0)
       return PIGLIT_FAIL;
    memset(p, 1, SHIM_LEN + SHIM_PAGE);
-   /* Private anonymous memory: only the alignment is wrong. */
-   res = expect_refused(ctx, p + 64, SHIM_LEN, true, NULL,
-                        "pointer 64 bytes past a page");
+   res = expect_refused(ctx, p + skew, SHIM_LEN + extra, skew != 0, NULL,
+                        what);
    free(p);
    return res;
 }
 
 static enum piglit_result
+misaligned_pointer_is_refused(void *ctx)
+{
+   return malloc_range_is_refused(ctx, 64, 0, "pointer 64 bytes past a page");
+}
+
+static enum piglit_result
 misaligned_size_is_refused(void *ctx)
 {
-   enum piglit_result res;
-   char *p = NULL;
-
-   if (posix_memalign((void **)&p, SHIM_PAGE, SHIM_LEN + SHIM_PAGE) != 0)
-      return PIGLIT_FAIL;
-   memset(p, 1, SHIM_LEN + SHIM_PAGE);
-   res = expect_refused(ctx, p, SHIM_LEN + 64, false, NULL,
-                        "size 64 bytes past a page");
-   free(p);
-   return res;
+   return malloc_range_is_refused(ctx, 0, 64, "size 64 bytes past a page");
 }
 
 static enum piglit_result
@@ -1023,8 +958,7 @@ main(int argc, char **argv)
    }
    s.mode = argv[1];
    s.vsvm_node = argc > 2 ? argv[2] : NULL;
-   signal(SIGALRM, on_alarm);
-   alarm(SHIM_ALARM_S);
+   shim_alarm_arm("vk-shim-nvk", SHIM_ALARM_S);
 
    if (shim_open_icd(&s) != 0 || shim_open_instance(&s) != 0 ||
        shim_query_ext(&s) != 0 || shim_open_device(&s) != 0)
