@@ -93,7 +93,7 @@ vk()
       ${dev:+NOUVEAU_SHIM_SVM_DEVICE=$dev} ${svm:+NOUVEAU_SVM=$svm} \
       LD_LIBRARY_PATH="$L" LD_PRELOAD="$L/libnouveau_noop_drm_shim.so" \
       NOUVEAU_CHIPSET=134 NVK_I_WANT_A_BROKEN_VULKAN_DRIVER=1 \
-      NOUVEAU_SVM_DEBUG=1 MESA_SHADER_CACHE_DISABLE=true \
+      NOUVEAU_SVM_DEBUG=1 MESA_SHADER_CACHE_DISABLE=true ${extra_env:-} \
       timeout 120 chroot "$R" "$VKBIN" "$@" >"$out" 2>&1
    rc=$?
    sed 's/^/  | /' "$out"
@@ -160,7 +160,9 @@ fi
 # 5. NVK. Without it in the build every NVK result fails by name.
 if [ -n "$NVK_MISSING" ]; then
    for t in external-memory-host-comes-from-vm-init-on-vsvm $nvk_imports \
-            no-extension-without-svm-device no-extension-without-opt-in; do
+            no-extension-without-svm-device \
+            no-extension-with-forced-edb-buffer-views \
+            no-extension-without-opt-in; do
       result "shim-nvk-$t" fail "$NVK_MISSING"
    done
 else
@@ -203,7 +205,21 @@ else
          "${why:-no 'nvk: SVM off' line naming NVSVM_E_VM_INIT_UNCONFIRMED}"
    fi
 
-   # 5d. SVM device but no NOUVEAU_SVM: upstream's path, not a word.
+   # 5d. SVM on, but NVK_DEBUG=edb_bview: those texel buffer views are
+   #     carved out of NVK's own VA and cannot reach a host pointer, so
+   #     the extension stays off, and NVK says why.
+   extra_env=NVK_DEBUG=edb_bview
+   vk /dev/vsvm-svm 1 ext-off
+   extra_env=
+   why=$(grep -m1 'VK_EXT_external_memory_host off: NVK_DEBUG=edb_bview' "$out")
+   if [ "$(verdict)" = pass ] && [ -n "$why" ]; then
+      result shim-nvk-no-extension-with-forced-edb-buffer-views pass "$why"
+   else
+      result shim-nvk-no-extension-with-forced-edb-buffer-views fail \
+         "${why:-the extension is listed, or no warning naming edb_bview}"
+   fi
+
+   # 5e. SVM device but no NOUVEAU_SVM: upstream's path, not a word.
    vk /dev/vsvm-svm '' ext-off
    why=$(grep -m1 'nvk: SVM' "$out")
    if [ "$(verdict)" = pass ] && [ -z "$why" ]; then

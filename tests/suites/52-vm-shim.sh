@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # nvsvm-prebuild: mesa steps
 # nvsvm-prebuild: kernel 6.12
-# nvsvm-min-results: 23
+# nvsvm-min-results: 24
 # The patched rusticl and NVK on nouveau under Mesa's nouveau drm-shim, in
 # the VM (6.12) with vsvm: SVM caps from a real SVM_INIT, refusals named,
 # and clEnqueueSVMMigrateMem on malloc memory checked from the kernel's
