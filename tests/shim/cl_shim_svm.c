@@ -35,8 +35,8 @@
 #include <unistd.h>
 
 #include "pagemap.h"
-#include "shim_view.h"
 #include "piglit.h"
+#include "shim_view.h"
 #include "vsvm_drm.h"
 
 #define SHIM_PAGES 16u
@@ -119,15 +119,6 @@ migrate(const struct shim *s, void *p, size_t len, cl_mem_migration_flags f)
       err = clFinish(s->queue);
    return err;
 }
-
-#define CHECK(cond, ...)                                                     \
-   do {                                                                      \
-      if (!(cond)) {                                                         \
-         piglit_note(__VA_ARGS__);                                           \
-         res = PIGLIT_FAIL;                                                  \
-         goto out;                                                           \
-      }                                                                      \
-   } while (0)
 
 static enum piglit_result
 svm_migrate_moves_malloc_pages_to_vsvm_and_back(void *ctx)

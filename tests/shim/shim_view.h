@@ -2,8 +2,8 @@
 /*
  * The kernel's side of a shim test's pages, for the programs the drm-shim
  * tests run in the VM (cl_shim_svm.c, vk_shim_nvk.c): vsvm's device
- * counters and each page's state in the process's pagemap; and the bound
- * on every wait of such a program.
+ * counters and each page's state in the process's pagemap; the bound on
+ * every wait of such a program; and its CHECK (with piglit.h).
  */
 #ifndef SHIM_VIEW_H
 #define SHIM_VIEW_H
@@ -21,6 +21,17 @@
 #include "vsvm_drm.h"
 
 #define SHIM_VIEW_PAGE 4096u
+
+/* In a scenario with a "res" result and an "out:" cleanup label: on a
+ * false cond, note why, fail the scenario and clean up. */
+#define CHECK(cond, ...)                                                     \
+   do {                                                                      \
+      if (!(cond)) {                                                         \
+         piglit_note(__VA_ARGS__);                                           \
+         res = PIGLIT_FAIL;                                                  \
+         goto out;                                                           \
+      }                                                                      \
+   } while (0)
 
 /* Written once before the alarm is armed; the handler only writes it. */
 static char shim_alarm_msg[192];

@@ -41,8 +41,8 @@
 #include <unistd.h>
 
 #include "pagemap.h"
-#include "shim_view.h"
 #include "piglit.h"
+#include "shim_view.h"
 #include "vsvm_drm.h"
 
 #define SHIM_PAGES 16u
@@ -212,15 +212,6 @@ map_kind(size_t len, int prot, int flags, int fd)
 
    return p == MAP_FAILED ? NULL : p;
 }
-
-#define CHECK(cond, ...)                                                     \
-   do {                                                                      \
-      if (!(cond)) {                                                         \
-         piglit_note(__VA_ARGS__);                                           \
-         res = PIGLIT_FAIL;                                                  \
-         goto out;                                                           \
-      }                                                                      \
-   } while (0)
 
 static VkResult
 host_ptr_props(const struct shim *s, VkExternalMemoryHandleTypeFlagBits ht,
